@@ -1,0 +1,23 @@
+# Sanitizer and coverage flags, applied to the whole build through global flags.
+if(SMTPCHECK_SANITIZE OR SMTPCHECK_FUZZ)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(SMTPCHECK_FUZZ)
+  # Instrument all code for coverage; only fuzz_<target> binaries link libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  add_compile_definitions(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+endif()
+if(SMTPCHECK_AFL)
+  add_compile_definitions(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+endif()
+if(SMTPCHECK_COVERAGE)
+  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+    add_compile_options(-fprofile-instr-generate -fcoverage-mapping)
+    add_link_options(-fprofile-instr-generate)
+  else()
+    add_compile_options(--coverage -O0)
+    add_link_options(--coverage)
+  endif()
+endif()
