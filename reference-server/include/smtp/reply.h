@@ -56,7 +56,7 @@ ssize_t smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out);
 int smtp_reply_format(char *buf, size_t cap, int code, const char *enhanced, const char *text);
 
 /* smtp_reply_keyword - true if an EHLO reply lists keyword kw (case-insensitive), and
- * then *params/*params_len give the rest of that line after the keyword (may be empty). */
+ * then *params and *params_len give the rest of that line after the keyword (may be empty). */
 bool smtp_reply_keyword(const struct smtp_reply *r, const char *kw, const char **params,
                         size_t *params_len);
 
