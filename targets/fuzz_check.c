@@ -1,0 +1,32 @@
+/* fuzz_check.c - the invariant-failure path shared by every target. */
+#include "fuzz_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* fuzz_fail - report which invariant broke, then crash so the engine keeps the input. */
+void fuzz_fail(const char *fmt, ...) {
+  va_list ap;
+  fputs("fuzz invariant violated: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+  abort();
+}
+
+/* fuzz_planted - read the switch once; only fuzzing builds honour it. */
+int fuzz_planted(void) {
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  static int planted = -1; /* read once: the environment does not change during a run */
+  if (planted < 0) {
+    const char *v = getenv("SMTPCHECK_FUZZ_PLANT");
+    planted = v != NULL && v[0] == '1';
+  }
+  return planted;
+#else
+  return 0;
+#endif
+}
