@@ -1,0 +1,352 @@
+/* test_conn.c - the harness connection: HOST:PORT parsing, TCP with timeouts, TLS.
+ *
+ * Peers are threads of this process on 127.0.0.1, ephemeral ports; TLS uses a
+ * certificate made here for "localhost" (and 127.0.0.1), written to a temporary file. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "conn.h"
+
+/* One HOST:PORT vector: input, then the expected host and port (NULL: malformed). */
+struct hp_vector {
+  char in[24];
+  char host[16]; /* "" when the input is malformed */
+  char port[8];
+};
+
+static const struct hp_vector hp_vectors[] = {
+    {"mx.example", "mx.example", "25"},
+    {"mx.example:2525", "mx.example", "2525"},
+    {"127.0.0.1", "127.0.0.1", "25"},
+    {"127.0.0.1:587", "127.0.0.1", "587"},
+    {"[::1]:465", "::1", "465"},
+    {"[::1]", "::1", "25"},
+    {"::1", "::1", "25"},
+    {"fe80::1%eth0", "fe80::1%eth0", "25"},
+    {"[fe80::1%eth0]:26", "fe80::1%eth0", "26"},
+    {"mx.example:smtp", "mx.example", "smtp"},
+    {"mx.example:65535", "mx.example", "65535"},
+    {"", "", ""},
+    {":25", "", ""},
+    {"mx.example:", "", ""},
+    {"mx.example:0", "", ""},
+    {"mx.example:65536", "", ""},
+    {"mx.example:25x y", "", ""},
+    {"[::1", "", ""},
+    {"[::1]x", "", ""},
+    {"[::1]:", "", ""},
+    {"[mx.example]:25", "", ""},
+    {"[]:25", "", ""},
+    {"mx example", "", ""},
+    {"a]b:25", "", ""},
+};
+
+ParameterizedTestParameters(conn, hostport_vectors) {
+  return cr_make_param_array(struct hp_vector, (void *)hp_vectors,
+                             sizeof hp_vectors / sizeof hp_vectors[0]);
+}
+
+ParameterizedTest(const struct hp_vector *v, conn, hostport_vectors) {
+  char host[64], port[16];
+  int rc = hostport_parse(v->in, "25", host, sizeof host, port, sizeof port);
+  if (!v->host[0]) {
+    cr_assert_eq(rc, -1, "\"%s\" should be malformed, got host '%s' port '%s'", v->in, host, port);
+    return;
+  }
+  cr_assert_eq(rc, 0, "\"%s\" should parse", v->in);
+  cr_assert_str_eq(host, v->host, "\"%s\"", v->in);
+  cr_assert_str_eq(port, v->port, "\"%s\"", v->in);
+}
+
+Test(conn, hostport_refuses_results_that_do_not_fit) {
+  char host[4], port[16];
+  cr_assert_eq(hostport_parse("mx.example", "25", host, sizeof host, port, sizeof port), -1);
+  cr_assert_eq(hostport_parse("mx", "25", host, sizeof host, port, sizeof port), 0);
+  cr_assert_eq(hostport_parse("mx", NULL, host, sizeof host, port, sizeof port), -1);
+}
+
+/* listen_any - a listening socket on 127.0.0.1 with an ephemeral port, in *port. */
+static int listen_any(char *port, size_t cap) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  cr_assert_geq(fd, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  cr_assert_eq(listen(fd, 8), 0);
+  socklen_t len = sizeof a;
+  cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  snprintf(port, cap, "%u", (unsigned)ntohs(a.sin_port));
+  return fd;
+}
+
+/* closed_port - an ephemeral port nobody listens on (bound, then closed). */
+static void closed_port(char *port, size_t cap) {
+  int fd = listen_any(port, cap);
+  close(fd);
+}
+
+/* What a peer thread does with its one connection. */
+enum peer_mode { PEER_ECHO_LINE, PEER_SILENT, PEER_CLOSE, PEER_TLS_ECHO };
+
+struct peer {
+  int lfd;
+  enum peer_mode mode;
+  SSL_CTX *tls;
+  int hold_ms;
+};
+
+/* sleep_ms - a short pause. */
+static void sleep_ms(int ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* peer_main - accept one connection and behave as mode says. */
+static void *peer_main(void *arg) {
+  struct peer *p = arg;
+  int fd = accept(p->lfd, NULL, NULL);
+  if (fd < 0)
+    return NULL;
+  char buf[256];
+  if (p->mode == PEER_ECHO_LINE) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0)
+      (void)write(fd, buf, (size_t)n);
+    sleep_ms(p->hold_ms);
+  } else if (p->mode == PEER_SILENT) {
+    sleep_ms(p->hold_ms);
+  } else if (p->mode == PEER_TLS_ECHO) {
+    SSL *ssl = SSL_new(p->tls);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) == 1) {
+      int n = SSL_read(ssl, buf, sizeof buf);
+      if (n > 0)
+        SSL_write(ssl, buf, n);
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+  }
+  close(fd);
+  return NULL;
+}
+
+/* start_peer - a listening socket and the thread that serves it. */
+static pthread_t start_peer(struct peer *p, enum peer_mode mode, char *port, size_t cap) {
+  p->lfd = listen_any(port, cap);
+  p->mode = mode;
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, peer_main, p), 0);
+  return t;
+}
+
+Test(conn, reports_a_refused_connection_with_the_address) {
+  char port[16], err[256], want[64];
+  closed_port(port, sizeof port);
+  struct conn *c = conn_open("127.0.0.1", port, 2000, err, sizeof err);
+  cr_assert_null(c);
+  snprintf(want, sizeof want, "connect to 127.0.0.1:%s: Connection refused", port);
+  cr_assert_str_eq(err, want);
+}
+
+Test(conn, reports_a_name_that_does_not_resolve) {
+  char err[256];
+  struct conn *c = conn_open("no-such-host.invalid", "25", 2000, err, sizeof err);
+  cr_assert_null(c);
+  cr_assert_neq(strstr(err, "no-such-host.invalid"), NULL, "%s", err);
+}
+
+Test(conn, writes_and_reads_back_over_tcp_and_names_the_peer) {
+  char port[16], err[256], want[64], buf[64];
+  struct peer p = {.hold_ms = 100};
+  pthread_t t = start_peer(&p, PEER_ECHO_LINE, port, sizeof port);
+  struct conn *c = conn_open("127.0.0.1", port, 2000, err, sizeof err);
+  cr_assert_not_null(c, "%s", err);
+  snprintf(want, sizeof want, "127.0.0.1:%s", port);
+  cr_assert_str_eq(conn_peer(c), want);
+  cr_assert_not(conn_is_tls(c));
+  cr_assert_eq(conn_write_all(c, "NOOP\r\n", 6, 2000), 0);
+  ssize_t n = conn_read(c, buf, sizeof buf, 2000);
+  cr_assert_eq(n, 6);
+  cr_assert(memcmp(buf, "NOOP\r\n", 6) == 0);
+  cr_assert_eq(conn_read(c, buf, sizeof buf, 2000), 0, "EOF after the peer closed");
+  conn_close(c);
+  pthread_join(t, NULL);
+  close(p.lfd);
+}
+
+Test(conn, times_out_a_read_from_a_silent_peer) {
+  char port[16], err[256], buf[16];
+  struct peer p = {.hold_ms = 600};
+  pthread_t t = start_peer(&p, PEER_SILENT, port, sizeof port);
+  struct conn *c = conn_open("127.0.0.1", port, 2000, err, sizeof err);
+  cr_assert_not_null(c, "%s", err);
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  cr_assert_eq(conn_read(c, buf, sizeof buf, 150), -2);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+  cr_assert_geq(ms, 140, "returned after %ld ms", ms);
+  cr_assert_lt(ms, 550, "returned after %ld ms", ms);
+  cr_assert_neq(strstr(conn_last_error(c), "timed out"), NULL);
+  conn_close(c);
+  pthread_join(t, NULL);
+  close(p.lfd);
+}
+
+/* on_sigpipe - counts SIGPIPEs; the test fails if any arrives. */
+static volatile sig_atomic_t sigpipes;
+static void on_sigpipe(int sig) {
+  (void)sig;
+  sigpipes++;
+}
+
+Test(conn, writing_to_a_closed_peer_fails_without_sigpipe) {
+  char port[16], err[256];
+  struct sigaction sa = {.sa_handler = on_sigpipe}, old;
+  sigaction(SIGPIPE, &sa, &old);
+  struct peer p = {.hold_ms = 0};
+  pthread_t t = start_peer(&p, PEER_CLOSE, port, sizeof port);
+  struct conn *c = conn_open("127.0.0.1", port, 2000, err, sizeof err);
+  cr_assert_not_null(c, "%s", err);
+  pthread_join(t, NULL);
+  static char big[65536];
+  int rc = 0;
+  for (int i = 0; i < 64 && rc == 0; i++) /* the first writes may land in buffers */
+    rc = conn_write_all(c, big, sizeof big, 2000);
+  cr_assert_eq(rc, -1);
+  cr_assert_eq(sigpipes, 0);
+  conn_close(c);
+  close(p.lfd);
+  sigaction(SIGPIPE, &old, NULL);
+}
+
+/* make_cert - a self-signed certificate for localhost and 127.0.0.1; writes it to path. */
+static SSL_CTX *make_server_ctx(const char *path) {
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  cr_assert_not_null(key);
+  X509 *x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME *name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1,
+                             0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+  X509_EXTENSION *ext =
+      X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  cr_assert_not_null(ext);
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  PEM_write_X509(f, x);
+  fclose(f);
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_use_certificate(ctx, x);
+  SSL_CTX_use_PrivateKey(ctx, key);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return ctx;
+}
+
+/* tls_round - connect to a TLS echo peer with options o; returns conn_start_tls's code. */
+static int tls_round(const char *host, const struct conn_tls_options *o, char *err, size_t cap) {
+  char port[16], tmpl[] = "/tmp/test_conn_XXXXXX", path[64], buf[64];
+  int tfd = mkstemp(tmpl);
+  cr_assert_geq(tfd, 0);
+  close(tfd);
+  snprintf(path, sizeof path, "%s", tmpl);
+  struct peer p = {.tls = make_server_ctx(path)};
+  struct conn_tls_options opts = *o;
+  if (opts.ca_file && !strcmp(opts.ca_file, "SELF"))
+    opts.ca_file = path;
+  pthread_t t = start_peer(&p, PEER_TLS_ECHO, port, sizeof port);
+  struct conn *c = conn_open(host, port, 2000, err, cap);
+  cr_assert_not_null(c, "%s", err);
+  int rc = conn_start_tls(c, &opts, 3000, err, cap);
+  if (rc == 0) {
+    cr_assert(conn_is_tls(c));
+    cr_assert_eq(conn_write_all(c, "EHLO x\r\n", 8, 2000), 0);
+    ssize_t n = conn_read(c, buf, sizeof buf, 2000);
+    cr_assert_eq(n, 8, "read %zd: %s", n, conn_last_error(c));
+    cr_assert(memcmp(buf, "EHLO x\r\n", 8) == 0);
+    cr_assert_eq(conn_read(c, buf, sizeof buf, 2000), 0, "close_notify reads as EOF");
+    char d[64];
+    cr_assert_eq(strncmp(conn_tls_describe(c, d, sizeof d), "TLSv1.", 6), 0);
+  }
+  conn_close(c);
+  pthread_join(t, NULL);
+  close(p.lfd);
+  SSL_CTX_free(p.tls);
+  unlink(path);
+  return rc;
+}
+
+Test(conn, tls_without_verification_accepts_a_self_signed_certificate) {
+  char err[256];
+  struct conn_tls_options o = {.verify = false};
+  cr_assert_eq(tls_round("127.0.0.1", &o, err, sizeof err), 0, "%s", err);
+}
+
+Test(conn, tls_verification_fails_for_an_unknown_issuer) {
+  char err[256];
+  /* The system's CAs do not know our self-signed certificate. */
+  struct conn_tls_options o = {.verify = true, .sni = "localhost", .ca_file = NULL};
+  cr_assert_eq(tls_round("127.0.0.1", &o, err, sizeof err), -1);
+  cr_assert_neq(strstr(err, "certificate"), NULL, "%s", err);
+}
+
+Test(conn, tls_verification_passes_with_the_right_ca_and_name) {
+  char err[256];
+  struct conn_tls_options o = {.verify = true, .sni = "localhost", .ca_file = "SELF"};
+  cr_assert_eq(tls_round("127.0.0.1", &o, err, sizeof err), 0, "%s", err);
+  struct conn_tls_options ip = {.verify = true, .ca_file = "SELF"};
+  cr_assert_eq(tls_round("127.0.0.1", &ip, err, sizeof err), 0, "by IP address: %s", err);
+}
+
+Test(conn, tls_verification_fails_for_the_wrong_host_name) {
+  char err[256];
+  struct conn_tls_options o = {.verify = true, .sni = "mx.example", .ca_file = "SELF"};
+  cr_assert_eq(tls_round("127.0.0.1", &o, err, sizeof err), -1);
+  cr_assert_neq(strstr(err, "hostname mismatch"), NULL, "%s", err);
+}
+
+Test(conn, tls_handshake_times_out_against_a_silent_peer) {
+  char port[16], err[256];
+  struct peer p = {.hold_ms = 800};
+  pthread_t t = start_peer(&p, PEER_SILENT, port, sizeof port);
+  struct conn *c = conn_open("127.0.0.1", port, 2000, err, sizeof err);
+  cr_assert_not_null(c, "%s", err);
+  struct conn_tls_options o = {0};
+  cr_assert_eq(conn_start_tls(c, &o, 200, err, sizeof err), -2);
+  cr_assert_neq(strstr(err, "timed out"), NULL, "%s", err);
+  cr_assert_not(conn_is_tls(c));
+  conn_close(c);
+  pthread_join(t, NULL);
+  close(p.lfd);
+}
