@@ -383,6 +383,27 @@ out:
   return (ssize_t)c.i;
 }
 
+/* smtp_domain_parse - a Domain or address-literal on its own (EHLO, HELO). */
+ssize_t smtp_domain_parse(const char *buf, size_t len, unsigned options,
+                          enum smtp_domain_kind *kind, enum smtp_addr_error *err) {
+  struct addr_cur c = {buf, len, 0, options, false, SMTP_ADDR_OK};
+  bool ok;
+
+  *kind = SMTP_DOMAIN_NONE;
+  if (addr_peek(&c) == '[') {
+    ok = addr_literal(&c, kind);
+  } else {
+    ok = addr_domain(&c);
+    *kind = SMTP_DOMAIN_NAME;
+  }
+  *err = c.err;
+  if (!ok) {
+    *kind = SMTP_DOMAIN_NONE;
+    return -1;
+  }
+  return (ssize_t)c.i;
+}
+
 /* smtp_path_format - "<local@domain>" without any source route, NUL-terminated. */
 int smtp_path_format(const struct smtp_path *p, char *buf, size_t cap) {
   size_t n = 2 + p->local_len + (p->domain_len > 0 ? 1 + p->domain_len : 0);

@@ -35,6 +35,14 @@ static inline bool pu_ieq(const char *s, size_t n, const char *w) {
   return w[i] == '\0';
 }
 
+/* pu_ieqn - a[0..n) equals b[0..n), ASCII case-insensitively. */
+static inline bool pu_ieqn(const char *a, const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (pu_upper((unsigned char)a[i]) != pu_upper((unsigned char)b[i]))
+      return false;
+  return true;
+}
+
 /* pu_utf8_len - RFC 3629 4: the length of the well-formed UTF-8 sequence at s[0..n)
  * (2-4 octets, no overlongs, no surrogates, nothing above U+10FFFF), 0 if none. */
 static inline size_t pu_utf8_len(const char *s, size_t n) {

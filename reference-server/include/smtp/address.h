@@ -13,8 +13,8 @@
 
 /* Parser options. */
 enum smtp_addr_option {
-  SMTP_ADDR_ALLOW_UTF8 = 1u << 0, /* RFC 6531: UTF-8 in local part and domain */
-  SMTP_ADDR_ALLOW_NULL = 1u << 1, /* "<>" is acceptable (MAIL FROM reverse-path) */
+  SMTP_ADDR_ALLOW_UTF8 = 1u << 0,       /* RFC 6531: UTF-8 in local part and domain */
+  SMTP_ADDR_ALLOW_NULL = 1u << 1,       /* "<>" is acceptable (MAIL FROM reverse-path) */
   SMTP_ADDR_ALLOW_POSTMASTER = 1u << 2, /* "<postmaster>" without domain (RCPT, 4.5.1) */
 };
 
@@ -56,6 +56,12 @@ struct smtp_path {
  * options: enum smtp_addr_option bits. */
 ssize_t smtp_path_parse(const char *buf, size_t len, unsigned options, struct smtp_path *out,
                         enum smtp_addr_error *err);
+
+/* smtp_domain_parse - parse a Domain or address-literal (RFC 5321 4.1.2, 4.1.3), as in
+ * EHLO, at buf (at most len octets). Returns the octets consumed or -1 with *err set;
+ * *kind tells the form. options: only SMTP_ADDR_ALLOW_UTF8 matters. */
+ssize_t smtp_domain_parse(const char *buf, size_t len, unsigned options,
+                          enum smtp_domain_kind *kind, enum smtp_addr_error *err);
 
 /* smtp_path_format - write "<local@domain>" (no source route; "<>" for null) into buf
  * NUL-terminated. Returns the length, or -1 if cap is too small. */
