@@ -1,0 +1,69 @@
+/* runner_session.h - private to the runner: one test's live connection and state. */
+#ifndef SMTPCHECK_RUNNER_SESSION_H
+#define SMTPCHECK_RUNNER_SESSION_H
+
+#include <stdbool.h>
+
+#include "conn.h"
+#include "runner.h"
+#include "smtp/reply.h"
+
+/* One test in progress. */
+struct session {
+  const struct run_config *cfg;
+  const struct script_test *t;
+  struct test_result *res;
+  struct conn *c;    /* NULL after `close` */
+  struct sbuf in;    /* received octets not yet consumed */
+  struct sbuf queue; /* `>+` lines waiting for the next write */
+  struct sbuf ehlo;  /* the last EHLO reply, raw; empty before the first */
+  bool eof;          /* the server closed its side */
+  long timeout_ms;   /* per step */
+  struct vars vars;
+  struct sbuf auth_plain, user_b64, pass_b64;
+};
+
+/* What reading one reply gave. */
+enum read_status {
+  READ_REPLY,   /* a whole reply: the caller consumes `used` octets after looking */
+  READ_EOF,     /* the server closed the connection (partial: octets before EOF) */
+  READ_TIMEOUT, /* nothing complete within the time allowed */
+  READ_ERROR,   /* the connection failed */
+  READ_GARBAGE, /* octets that cannot start a reply */
+  READ_FLOOD,   /* over RUNNER_REPLY_MAX octets without a complete reply */
+};
+
+/* now_ms - a monotonic clock in milliseconds. */
+long now_ms(void);
+
+/* session_read_reply - read one reply within timeout_ms; every reply and every stray
+ * octet goes into the transcript. On READ_REPLY, r points into s->in and *used is its
+ * length. *partial is the octets left unparsed on EOF/timeout/garbage. */
+enum read_status session_read_reply(struct session *s, long timeout_ms, struct smtp_reply *r,
+                                    size_t *used, size_t *partial);
+
+/* session_flush - write queued octets (one write); 0, or -1 with a reason set. */
+int session_flush(struct session *s);
+
+/* session_fail - end the test as failed at level (the test's level unless a wire defect). */
+void session_fail(struct session *s, int line, enum script_level level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* session_error - end the test as errored (it could not be judged). */
+void session_error(struct session *s, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* session_connect - open the connection (TLS with --tls) and read the greeting unless
+ * the test reads it itself; 0, or -1 with the result set. `line` is the step's line. */
+int session_connect(struct session *s, int line, bool read_greeting);
+
+/* session_expect - one `<` step. */
+int session_expect(struct session *s, const struct script_step *st);
+
+/* session_ehlo - the `ehlo` step: EHLO, a 250 reply, and due `require ext` checks. */
+int session_ehlo(struct session *s, const struct script_step *st, size_t index);
+
+/* session_maildir - the `maildir` steps, polled until true or the step timeout. */
+int session_maildir(struct session *s, const struct script_step *st);
+
+#endif

@@ -1,0 +1,268 @@
+/* runner_steps.c - the steps that read: `<` specs, `ehlo`, and the `maildir` checks. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "expect.h"
+#include "maildir_check.h"
+#include "runner_session.h"
+#include "wire.h"
+
+/* How often a `maildir` step looks again while waiting for a delivery. */
+#define MAILDIR_POLL_MS 50
+
+/* judge_reply - wire format first (RFC 5321 4.2, whatever the spec), then the spec. */
+static int judge_reply(struct session *s, const struct script_step *st,
+                       const struct smtp_reply *r) {
+  char reason[512];
+  if (wire_check(r, reason, sizeof reason) < 0) {
+    session_fail(s, st->line, LEVEL_MUST, "%s", reason);
+    return -1;
+  }
+  struct sbuf needle = {0};
+  int rc = 0;
+  if (st->spec.text &&
+      vars_expand(st->spec.text, st->spec.text_len, &s->vars, &needle, reason, sizeof reason) < 0) {
+    session_error(s, st->line, "%s", reason);
+    rc = -1;
+  } else if (!expect_reply(&st->spec, r, st->spec.text ? (needle.p ? needle.p : "") : NULL,
+                           needle.len, reason, sizeof reason)) {
+    session_fail(s, st->line, s->t->level, "%s", reason);
+    rc = -1;
+  }
+  sbuf_free(&needle);
+  return rc;
+}
+
+/* not_a_reply - the verdict for a read that gave no reply where one was expected. */
+static void not_a_reply(struct session *s, const struct script_step *st, enum read_status rs,
+                        size_t partial, const char *want) {
+  double secs = (double)s->timeout_ms / 1000;
+  switch (rs) {
+  case READ_GARBAGE:
+    session_fail(s, st->line, LEVEL_MUST,
+                 "expected %s, got octets that are not an SMTP reply (RFC 5321 4.2)", want);
+    break;
+  case READ_FLOOD:
+    session_fail(s, st->line, s->t->level,
+                 "expected %s, got over %u octets without a complete reply", want,
+                 RUNNER_REPLY_MAX);
+    break;
+  case READ_TIMEOUT:
+    if (partial)
+      session_fail(s, st->line, s->t->level,
+                   "expected %s, got an incomplete reply (%zu octets) and then nothing for %.1f s",
+                   want, partial, secs);
+    else
+      session_fail(s, st->line, s->t->level, "expected %s, no reply within %.1f s", want, secs);
+    break;
+  default:
+    if (partial)
+      session_fail(s, st->line, s->t->level,
+                   "expected %s, the server closed the connection in the middle of a reply", want);
+    else
+      session_fail(s, st->line, s->t->level, "expected %s, the server closed the connection", want);
+  }
+}
+
+/* expect_closed - replies may still come; each is checked; then EOF within the timeout. */
+static int expect_closed(struct session *s, const struct script_step *st) {
+  long deadline = now_ms() + s->timeout_ms;
+  for (;;) {
+    struct smtp_reply r;
+    size_t used, partial;
+    long left = deadline - now_ms();
+    enum read_status rs = session_read_reply(s, left > 0 ? left : 0, &r, &used, &partial);
+    if (rs == READ_REPLY) {
+      char reason[512];
+      int bad = wire_check(&r, reason, sizeof reason);
+      sbuf_consume(&s->in, used);
+      if (bad < 0) {
+        session_fail(s, st->line, LEVEL_MUST, "%s", reason);
+        return -1;
+      }
+      continue;
+    }
+    if (rs == READ_EOF || rs == READ_ERROR) {
+      if (!partial)
+        return 0;
+      session_fail(s, st->line, s->t->level,
+                   "the server closed the connection in the middle of a reply");
+      return -1;
+    }
+    if (rs == READ_TIMEOUT)
+      session_fail(s, st->line, s->t->level,
+                   "expected the server to close the connection; still open after %.1f s",
+                   (double)s->timeout_ms / 1000);
+    else
+      not_a_reply(s, st, rs, partial, "the connection closed");
+    return -1;
+  }
+}
+
+/* expect_silence - nothing may arrive for the whole period; EOF is not an octet. */
+static int expect_silence(struct session *s, const struct script_step *st) {
+  if (s->in.len) {
+    transcript_add(s->res, 'S', s->in.p, s->in.len);
+    session_fail(s, st->line, s->t->level, "expected silence, but %zu octets had arrived",
+                 s->in.len);
+    return -1;
+  }
+  if (s->eof || !s->c)
+    return 0;
+  long deadline = now_ms() + st->spec.silence_ms;
+  for (;;) {
+    long left = deadline - now_ms();
+    if (left <= 0)
+      return 0;
+    char chunk[4096];
+    ssize_t n = conn_read(s->c, chunk, sizeof chunk, (int)left);
+    if (n > 0) {
+      transcript_add(s->res, 'S', chunk, (size_t)n);
+      session_fail(s, st->line, s->t->level,
+                   "expected silence for %.1f s, but the server sent "
+                   "%zd octets",
+                   (double)st->spec.silence_ms / 1000, n);
+      return -1;
+    }
+    if (n == 0 || n == -1) {
+      s->eof = true;
+      transcript_add(s->res, '*', "connection closed by the server", 31);
+      return 0;
+    }
+  }
+}
+
+/* session_expect - one `<` step. */
+int session_expect(struct session *s, const struct script_step *st) {
+  if (session_flush(s) < 0 && st->spec.kind != SPEC_CLOSED && !st->spec.or_closed) {
+    session_fail(s, st->line, s->t->level, "could not send: %s",
+                 s->c ? conn_last_error(s->c) : "connection closed");
+    return -1;
+  }
+  if (st->spec.kind == SPEC_CLOSED)
+    return expect_closed(s, st);
+  if (st->spec.kind == SPEC_SILENCE)
+    return expect_silence(s, st);
+  char want[96];
+  expect_describe(&st->spec, want, sizeof want);
+  struct smtp_reply r;
+  size_t used, partial;
+  enum read_status rs = session_read_reply(s, s->timeout_ms, &r, &used, &partial);
+  if (rs == READ_REPLY) {
+    int rc = judge_reply(s, st, &r);
+    sbuf_consume(&s->in, used);
+    return rc;
+  }
+  if ((rs == READ_EOF || rs == READ_ERROR) && !partial && st->spec.or_closed)
+    return 0;
+  not_a_reply(s, st, rs, partial, want);
+  return -1;
+}
+
+/* session_ehlo - EHLO $ehlo, expect 250, remember the keywords, judge `require ext`. */
+int session_ehlo(struct session *s, const struct script_step *st, size_t index) {
+  char line[600];
+  int n = snprintf(line, sizeof line, "EHLO %s\r\n", s->vars.val[VAR_EHLO]);
+  if (sbuf_append(&s->queue, line, (size_t)n) < 0)
+    return -1;
+  struct script_step want = *st;
+  memset(&want.spec, 0, sizeof want.spec);
+  want.spec.kind = SPEC_CODES;
+  memcpy(want.spec.codes[0], "250", 3);
+  want.spec.ncodes = 1;
+  if (session_flush(s) < 0) {
+    session_fail(s, st->line, s->t->level, "could not send EHLO: %s",
+                 s->c ? conn_last_error(s->c) : "connection closed");
+    return -1;
+  }
+  struct smtp_reply r;
+  size_t used, partial;
+  enum read_status rs = session_read_reply(s, s->timeout_ms, &r, &used, &partial);
+  if (rs != READ_REPLY) {
+    not_a_reply(s, st, rs, partial, "250 to EHLO");
+    return -1;
+  }
+  sbuf_consume(&s->ehlo, s->ehlo.len);
+  sbuf_append(&s->ehlo, s->in.p, used);
+  int rc = judge_reply(s, &want, &r);
+  sbuf_consume(&s->in, used);
+  if (rc < 0)
+    return -1;
+  for (size_t k = 0; k < s->t->nexts; k++) {
+    const char *kw = s->t->exts[k];
+    struct smtp_reply er;
+    if (!script_ext_due(s->t, index + 1, kw))
+      continue;
+    if (smtp_reply_parse(s->ehlo.p, s->ehlo.len, &er) > 0 &&
+        smtp_reply_keyword(&er, kw, NULL, NULL))
+      continue;
+    s->res->outcome = OUTCOME_SKIP;
+    snprintf(s->res->reason, sizeof s->res->reason, "not offered: %s", kw);
+    snprintf(s->res->skip_ext, sizeof s->res->skip_ext, "%s", kw);
+    return -1;
+  }
+  return 0;
+}
+
+/* sleep_ms - a short pause between Maildir polls. */
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* session_maildir - poll the Maildir until the step holds or the timeout passes. */
+int session_maildir(struct session *s, const struct script_step *st) {
+  char err[512];
+  struct sbuf needle = {0};
+  const char *token = s->vars.val[VAR_TOKEN];
+  if (st->arg && vars_expand(st->arg, st->arg_len, &s->vars, &needle, err, sizeof err) < 0) {
+    session_error(s, st->line, "%s", err);
+    return -1;
+  }
+  long deadline = now_ms() + s->timeout_ms;
+  int rc = -1;
+  for (;;) {
+    struct maildir_hits h;
+    if (maildir_scan(s->cfg->maildir, token, strlen(token), st->arg ? needle.p : NULL, needle.len,
+                     &h, err, sizeof err) < 0) {
+      session_error(s, st->line, "%s", err);
+      break;
+    }
+    bool done = false, ok = false;
+    if (st->kind == STEP_MAILDIR_COUNT) {
+      ok = h.with_token == st->count;
+      done = ok || h.with_token > st->count;
+    } else if (st->kind == STEP_MAILDIR_HAS) {
+      ok = done = h.with_needle > 0;
+    } else {
+      done = h.with_token > 0;
+      ok = done && h.with_needle == 0;
+    }
+    bool late = now_ms() >= deadline;
+    if (ok) {
+      rc = 0;
+      break;
+    }
+    if (done || late) {
+      struct sbuf esc = {0};
+      wire_escape(needle.p ? needle.p : "", needle.len < 100 ? needle.len : 100, &esc);
+      if (st->kind == STEP_MAILDIR_COUNT)
+        session_fail(s, st->line, s->t->level,
+                     "expected %ld delivered message(s) with the test's token, found %ld",
+                     st->count, h.with_token);
+      else if (h.with_token == 0)
+        session_fail(s, st->line, s->t->level,
+                     "no delivered message with the test's token (%s) within %.1f s", token,
+                     (double)s->timeout_ms / 1000);
+      else
+        session_fail(s, st->line, s->t->level, "the delivered message %s \"%s\"",
+                     st->kind == STEP_MAILDIR_HAS ? "lacks" : "contains", esc.p ? esc.p : "");
+      sbuf_free(&esc);
+      break;
+    }
+    sleep_ms(MAILDIR_POLL_MS);
+  }
+  sbuf_free(&needle);
+  return rc;
+}

@@ -1,0 +1,482 @@
+/* script.c - compile suite scripts (harness/suite/README.md) into tests of steps. */
+#include "script.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vars.h"
+
+/* The parser's position and the test being built. */
+struct parser {
+  const char *file;
+  int line;
+  struct script_suite *suite;
+  struct script_errors *errs;
+  size_t nerrs;
+  struct script_test *cur; /* NULL before the first `test` */
+  bool discard;            /* the current `test` line was bad: skip to the next one */
+  size_t cap_steps;
+};
+
+/* script_level_name - the RFC 2119 keyword. */
+const char *script_level_name(enum script_level l) {
+  switch (l) {
+  case LEVEL_MUST:
+    return "MUST";
+  case LEVEL_SHOULD:
+    return "SHOULD";
+  default:
+    return "MAY";
+  }
+}
+
+/* script_error_add - format one "FILE:LINE: message" into the list. */
+void script_error_add(struct script_errors *errs, const char *file, int line, const char *fmt,
+                      ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  char **msgs = realloc(errs->msgs, (errs->n + 1) * sizeof *msgs);
+  if (!msgs)
+    return;
+  errs->msgs = msgs;
+  size_t need = strlen(file) + strlen(msg) + 32;
+  char *m = malloc(need);
+  if (!m)
+    return;
+  if (line > 0)
+    snprintf(m, need, "%s:%d: %s", file, line, msg);
+  else
+    snprintf(m, need, "%s: %s", file, msg);
+  errs->msgs[errs->n++] = m;
+}
+
+/* perr - record an error at the current line. */
+__attribute__((format(printf, 2, 3))) static void perr(struct parser *p, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  script_error_add(p->errs, p->file, p->line, "%s", msg);
+  p->nerrs++;
+}
+
+/* dupn - a NUL-terminated copy of n octets. */
+static char *dupn(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+/* step_free - release what one step owns. */
+static void step_free(struct script_step *st) {
+  free(st->arg);
+  free(st->spec.text);
+}
+
+/* test_free - release what one test owns. */
+static void test_free(struct script_test *t) {
+  free(t->id);
+  free(t->ref);
+  free(t->about);
+  free(t->file);
+  for (size_t i = 0; i < t->nexts; i++)
+    free(t->exts[i]);
+  for (size_t i = 0; i < t->nsteps; i++)
+    step_free(&t->steps[i]);
+  free(t->steps);
+}
+
+/* valid_id - lower-case letters, digits and '-', starting with a letter or digit. */
+static bool valid_id(const char *s, size_t n) {
+  if (n == 0 || n > 100 || s[0] == '-')
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+      return false;
+  return true;
+}
+
+/* valid_keyword - an EHLO keyword (RFC 5321 4.1.1.1: ALPHA / DIGIT then also '-'). */
+static bool valid_keyword(const char *s, size_t n) {
+  if (n == 0 || n > 64 || !isalnum((unsigned char)s[0]))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+      return false;
+  return true;
+}
+
+/* finish_test - check the test just ended has its header and steps. */
+static void finish_test(struct parser *p) {
+  struct script_test *t = p->cur;
+  if (!t)
+    return;
+  int save = p->line;
+  p->line = t->line;
+  if (!t->ref)
+    perr(p, "test %s has no 'ref' line", t->id);
+  if (!t->has_level)
+    perr(p, "test %s has no 'level' line", t->id);
+  if (!t->about)
+    perr(p, "test %s has no 'about' line", t->id);
+  if (t->nsteps == 0)
+    perr(p, "test %s has no steps", t->id);
+  p->line = save;
+  p->cur = NULL;
+}
+
+/* start_test - `test ID`. */
+static void start_test(struct parser *p, const char *arg, size_t n) {
+  finish_test(p);
+  p->discard = true;
+  if (!valid_id(arg, n)) {
+    perr(p, "bad test id '%.*s' (lower-case letters, digits and '-')", (int)n, arg);
+    return;
+  }
+  for (size_t i = 0; i < p->suite->ntests; i++) {
+    struct script_test *o = &p->suite->tests[i];
+    if (strlen(o->id) == n && !memcmp(o->id, arg, n)) {
+      perr(p, "duplicate test id '%.*s' (first at %s:%d)", (int)n, arg, o->file, o->line);
+      return;
+    }
+  }
+  struct script_test *tests =
+      realloc(p->suite->tests, (p->suite->ntests + 1) * sizeof *p->suite->tests);
+  if (!tests) {
+    perr(p, "out of memory");
+    return;
+  }
+  p->suite->tests = tests;
+  struct script_test *t = &tests[p->suite->ntests++];
+  memset(t, 0, sizeof *t);
+  t->id = dupn(arg, n);
+  t->file = dupn(p->file, strlen(p->file));
+  t->line = p->line;
+  p->cur = t;
+  p->discard = false;
+  p->cap_steps = 0;
+}
+
+/* add_step - append a zeroed step of the given kind to the current test. */
+static struct script_step *add_step(struct parser *p, enum step_kind kind) {
+  struct script_test *t = p->cur;
+  if (t->nsteps == p->cap_steps) {
+    size_t cap = p->cap_steps ? p->cap_steps * 2 : 8;
+    struct script_step *s = realloc(t->steps, cap * sizeof *s);
+    if (!s) {
+      perr(p, "out of memory");
+      return NULL;
+    }
+    t->steps = s;
+    p->cap_steps = cap;
+  }
+  struct script_step *st = &t->steps[t->nsteps++];
+  memset(st, 0, sizeof *st);
+  st->kind = kind;
+  st->line = p->line;
+  return st;
+}
+
+/* template_step - a step whose argument is a template (sends, maildir text). */
+static void template_step(struct parser *p, enum step_kind kind, const char *arg, size_t n) {
+  char err[256];
+  unsigned uses = 0;
+  if (vars_check(arg, n, &uses, err, sizeof err) < 0) {
+    perr(p, "%s", err);
+    return;
+  }
+  struct script_step *st = add_step(p, kind);
+  if (!st)
+    return;
+  st->arg = dupn(arg, n);
+  st->arg_len = n;
+  if (uses & VAR_USES_FOREIGN)
+  p->cur->requires |= REQUIRE_FOREIGN;
+  if (uses & VAR_USES_AUTH)
+  p->cur->requires |= REQUIRE_AUTH;
+}
+
+/* header_line - ref/level/about/require/greeting/timeout; false if kw is not one. */
+static bool header_line(struct parser *p, const char *kw, size_t kl, const char *arg, size_t n) {
+  struct script_test *t = p->cur;
+#define KW(s) (kl == sizeof(s) - 1 && !memcmp(kw, s, kl))
+  if (!(KW("ref") || KW("level") || KW("about") || KW("require") || KW("greeting") ||
+        KW("timeout")))
+    return false;
+  if (t->nsteps > 0) {
+    perr(p, "'%.*s' must come before the test's first step", (int)kl, kw);
+    return true;
+  }
+  if (KW("ref") || KW("about")) {
+    char **field = KW("ref") ? &t->ref : &t->about;
+    if (n == 0)
+      perr(p, "'%.*s' needs a text", (int)kl, kw);
+    else if (*field)
+      perr(p, "second '%.*s' line in test %s", (int)kl, kw, t->id);
+    else
+      *field = dupn(arg, n);
+  } else if (KW("level")) {
+    if (n == 4 && !memcmp(arg, "MUST", 4))
+      t->level = LEVEL_MUST;
+    else if (n == 6 && !memcmp(arg, "SHOULD", 6))
+      t->level = LEVEL_SHOULD;
+    else if (n == 3 && !memcmp(arg, "MAY", 3))
+      t->level = LEVEL_MAY;
+    else {
+      perr(p, "level must be MUST, SHOULD or MAY, not '%.*s'", (int)n, arg);
+      return true;
+    }
+    t->has_level = true;
+  } else if (KW("require")) {
+    if (n > 4 && !memcmp(arg, "ext", 3) && (arg[3] == ' ' || arg[3] == '\t')) {
+      const char *k = arg + 4;
+      size_t klen = n - 4;
+      while (klen && (*k == ' ' || *k == '\t'))
+        k++, klen--;
+      if (!valid_keyword(k, klen))
+        perr(p, "bad EHLO keyword '%.*s'", (int)klen, k);
+      else if (t->nexts == SCRIPT_EXTS_MAX)
+        perr(p, "more than %d 'require ext' lines", SCRIPT_EXTS_MAX);
+      else
+        t->exts[t->nexts++] = dupn(k, klen);
+    } else if (n == 7 && !memcmp(arg, "foreign", 7)) {
+      t->requires |= REQUIRE_FOREIGN;
+    } else if (n == 7 && !memcmp(arg, "maildir", 7)) {
+      t->requires |= REQUIRE_MAILDIR;
+    } else if (n == 4 && !memcmp(arg, "auth", 4)) {
+      t->requires |= REQUIRE_AUTH;
+    } else if (n == 9 && !memcmp(arg, "plaintext", 9)) {
+      t->requires |= REQUIRE_PLAINTEXT;
+    } else if (n == 3 && !memcmp(arg, "tls", 3)) {
+      t->requires |= REQUIRE_TLS;
+    } else {
+      perr(p,
+           "unknown requirement '%.*s' (ext KEYWORD, foreign, maildir, auth, plaintext, "
+           "tls)",
+           (int)n, arg);
+    }
+    if ((t->requires & REQUIRE_TLS) && (t->requires & REQUIRE_PLAINTEXT))
+      perr(p, "test %s requires both tls and plaintext", t->id);
+  } else if (KW("greeting")) {
+    if (n == 3 && !memcmp(arg, "any", 3))
+      t->greeting_any = true;
+    else
+      perr(p, "'greeting' takes only 'any'");
+  } else {
+    struct reply_spec tmp;
+    char err[256], buf[64];
+    int len = snprintf(buf, sizeof buf, "silence %.*s", (int)(n < 40 ? n : 40), arg);
+    if (n == 0 || n >= 40 || script_parse_spec(buf, (size_t)len, &tmp, err, sizeof err) < 0)
+      perr(p, "timeout needs a number of seconds (0 < N <= 3600)");
+    else
+      t->timeout_ms = tmp.silence_ms;
+  }
+  return true;
+#undef KW
+}
+
+/* no_arg - steps that take no argument. */
+static bool no_arg(struct parser *p, const char *kw, size_t kl, size_t n) {
+  if (n)
+    perr(p, "'%.*s' takes no argument", (int)kl, kw);
+  return n == 0;
+}
+
+/* step_line - every step except the `>` family; false if kw is not a step. */
+static bool step_line(struct parser *p, const char *kw, size_t kl, const char *arg, size_t n) {
+  char err[256];
+#define KW(s) (kl == sizeof(s) - 1 && !memcmp(kw, s, kl))
+  if (KW("ehlo")) {
+    if (no_arg(p, kw, kl, n))
+      add_step(p, STEP_EHLO);
+  } else if (KW("message")) {
+    if (no_arg(p, kw, kl, n))
+      add_step(p, STEP_MESSAGE);
+  } else if (KW("starttls")) {
+    if (no_arg(p, kw, kl, n))
+      add_step(p, STEP_STARTTLS);
+  } else if (KW("reconnect")) {
+    if (no_arg(p, kw, kl, n))
+      add_step(p, STEP_RECONNECT);
+  } else if (KW("close")) {
+    if (no_arg(p, kw, kl, n))
+      add_step(p, STEP_CLOSE);
+  } else if (KW("expect-ext") || KW("expect-no-ext")) {
+    if (!valid_keyword(arg, n)) {
+      perr(p, "'%.*s' needs one EHLO keyword", (int)kl, kw);
+    } else {
+      struct script_step *st = add_step(p, KW("expect-ext") ? STEP_EXPECT_EXT : STEP_EXPECT_NO_EXT);
+      if (st) {
+        st->arg = dupn(arg, n);
+        st->arg_len = n;
+      }
+    }
+  } else if (KW("maildir")) {
+    if (n > 6 && !memcmp(arg, "count", 5) && (arg[5] == ' ' || arg[5] == '\t')) {
+      char *end;
+      long v = strtol(arg + 6, &end, 10);
+      while (*end == ' ' || *end == '\t')
+        end++;
+      if (end != arg + n || v < 0 || v > 100000 || !isdigit((unsigned char)arg[6]))
+        perr(p, "maildir count needs a number");
+      else {
+        struct script_step *st = add_step(p, STEP_MAILDIR_COUNT);
+        if (st)
+          st->count = v;
+      }
+    } else if (n > 4 && (!memcmp(arg, "has ", 4) || !memcmp(arg, "has\t", 4))) {
+      template_step(p, STEP_MAILDIR_HAS, arg + 4, n - 4);
+    } else if (n > 6 && (!memcmp(arg, "lacks ", 6) || !memcmp(arg, "lacks\t", 6))) {
+      template_step(p, STEP_MAILDIR_LACKS, arg + 6, n - 6);
+    } else {
+      perr(p, "maildir takes 'count N', 'has TEXT' or 'lacks TEXT'");
+      return true;
+    }
+    p->cur->requires |= REQUIRE_MAILDIR;
+  } else if (kl == 1 && kw[0] == '<') {
+    struct reply_spec spec;
+    if (script_parse_spec(arg, n, &spec, err, sizeof err) < 0) {
+      perr(p, "%s", err);
+    } else {
+      unsigned uses = 0;
+      if (spec.text)
+        vars_check(spec.text, spec.text_len, &uses, err, sizeof err);
+      if (uses & VAR_USES_FOREIGN)
+      p->cur->requires |= REQUIRE_FOREIGN;
+      if (uses & VAR_USES_AUTH)
+      p->cur->requires |= REQUIRE_AUTH;
+      struct script_step *st = add_step(p, STEP_EXPECT);
+      if (st)
+        st->spec = spec;
+      else
+        free(spec.text);
+    }
+  } else {
+    return false;
+  }
+  return true;
+#undef KW
+}
+
+/* send_line - `>`, `>>`, `>+`: the text is everything after one blank, trailing blanks
+ * included (they may be what a test is about). */
+static void send_line(struct parser *p, const char *s, size_t n) {
+  enum step_kind kind = STEP_SEND;
+  size_t i = 1;
+  if (n > 1 && s[1] == '>')
+    kind = STEP_SEND_RAW, i = 2;
+  else if (n > 1 && s[1] == '+')
+    kind = STEP_QUEUE, i = 2;
+  if (i < n && s[i] != ' ' && s[i] != '\t') {
+    perr(p, "'%.*s' must be followed by a blank", (int)i, s);
+    return;
+  }
+  if (i < n)
+    i++;
+  if (kind == STEP_SEND_RAW && i == n) {
+    perr(p, "'>>' needs octets to send");
+    return;
+  }
+  template_step(p, kind, s + i, n - i);
+}
+
+/* one_line - parse one line (without its line ending). */
+static void one_line(struct parser *p, const char *s, size_t n) {
+  while (n && (*s == ' ' || *s == '\t'))
+    s++, n--;
+  if (n == 0 || *s == '#')
+    return;
+  bool is_test = n >= 4 && !memcmp(s, "test", 4) && (n == 4 || s[4] == ' ' || s[4] == '\t');
+  if (p->discard && !is_test)
+    return;
+  if (*s == '>') {
+    if (!p->cur)
+      perr(p, "step outside a test (start one with 'test ID')");
+    else
+      send_line(p, s, n);
+    return;
+  }
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+    n--;
+  size_t kl = 0;
+  while (kl < n && s[kl] != ' ' && s[kl] != '\t')
+    kl++;
+  const char *arg = s + kl;
+  size_t an = n - kl;
+  while (an && (*arg == ' ' || *arg == '\t'))
+    arg++, an--;
+  if (kl == 4 && !memcmp(s, "test", 4)) {
+    start_test(p, arg, an);
+    return;
+  }
+  if (!p->cur) {
+    perr(p, "'%.*s' outside a test (start one with 'test ID')", (int)kl, s);
+    return;
+  }
+  if (header_line(p, s, kl, arg, an) || step_line(p, s, kl, arg, an))
+    return;
+  perr(p, "unknown step '%.*s'", (int)kl, s);
+}
+
+/* script_parse - compile one file. */
+size_t script_parse(const char *file, const char *text, size_t len, struct script_suite *suite,
+                    struct script_errors *errs) {
+  struct parser p = {.file = file, .suite = suite, .errs = errs};
+  size_t i = 0;
+  while (i < len) {
+    size_t j = i;
+    while (j < len && text[j] != '\n')
+      j++;
+    p.line++;
+    size_t n = j - i;
+    if (n && text[i + n - 1] == '\r')
+      n--;
+    if (memchr(text + i, '\0', n))
+      perr(&p, "NUL octet in the script (write \\0)");
+    else
+      one_line(&p, text + i, n);
+    i = j + 1;
+  }
+  finish_test(&p);
+  return p.nerrs;
+}
+
+/* script_ext_due - see script.h. */
+bool script_ext_due(const struct script_test *t, size_t from, const char *kw) {
+  if (!strcasecmp(kw, "STARTTLS"))
+    return true;
+  for (size_t i = from; i < t->nsteps; i++)
+    if (t->steps[i].kind == STEP_STARTTLS)
+      return false;
+  return true;
+}
+
+/* script_suite_free - release every test. */
+void script_suite_free(struct script_suite *suite) {
+  for (size_t i = 0; i < suite->ntests; i++)
+    test_free(&suite->tests[i]);
+  free(suite->tests);
+  suite->tests = NULL;
+  suite->ntests = 0;
+}
+
+/* script_errors_free - release every message. */
+void script_errors_free(struct script_errors *errs) {
+  for (size_t i = 0; i < errs->n; i++)
+    free(errs->msgs[i]);
+  free(errs->msgs);
+  errs->msgs = NULL;
+  errs->n = 0;
+}

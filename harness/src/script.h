@@ -1,0 +1,138 @@
+/* script.h - the conformance suite's script language compiled into step lists
+ * (the language is specified in harness/suite/README.md). */
+#ifndef SMTPCHECK_SCRIPT_H
+#define SMTPCHECK_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A requirement's level (RFC 2119). */
+enum script_level { LEVEL_MUST, LEVEL_SHOULD, LEVEL_MAY };
+
+/* script_level_name - "MUST", "SHOULD" or "MAY". */
+const char *script_level_name(enum script_level l);
+
+/* The most alternatives one reply spec may list. */
+#define SPEC_ALTS_MAX 8
+
+/* What a `<` step expects. */
+enum spec_kind {
+  SPEC_CODES,   /* one reply whose code matches an alternative (or EOF if or_closed) */
+  SPEC_ANY,     /* any well-formed reply */
+  SPEC_CLOSED,  /* the server closes the connection (replies before EOF are read) */
+  SPEC_SILENCE, /* nothing arrives for silence_ms */
+};
+
+/* A parsed reply spec. Each code pattern is 3 characters, digits or 'x'. */
+struct reply_spec {
+  enum spec_kind kind;
+  char codes[SPEC_ALTS_MAX][3];
+  size_t ncodes;
+  bool or_closed; /* `closed` among the alternatives */
+  char *text;     /* `~ TEXT` template, or NULL */
+  size_t text_len;
+  long silence_ms;
+};
+
+/* Step kinds, one per step line of the language. */
+enum step_kind {
+  STEP_SEND,          /* > TEXT: TEXT + CRLF */
+  STEP_SEND_RAW,      /* >> TEXT: raw octets */
+  STEP_QUEUE,         /* >+ TEXT: queued TEXT + CRLF, sent with the next write or read */
+  STEP_EXPECT,        /* < SPEC */
+  STEP_EHLO,          /* ehlo */
+  STEP_EXPECT_EXT,    /* expect-ext KEYWORD */
+  STEP_EXPECT_NO_EXT, /* expect-no-ext KEYWORD */
+  STEP_MESSAGE,       /* message */
+  STEP_STARTTLS,      /* starttls */
+  STEP_RECONNECT,     /* reconnect */
+  STEP_CLOSE,         /* close */
+  STEP_MAILDIR_COUNT, /* maildir count N */
+  STEP_MAILDIR_HAS,   /* maildir has TEXT */
+  STEP_MAILDIR_LACKS, /* maildir lacks TEXT */
+};
+
+/* One compiled step. */
+struct script_step {
+  enum step_kind kind;
+  int line;
+  char *arg; /* template (send, maildir text) or keyword; NULL when none */
+  size_t arg_len;
+  struct reply_spec spec; /* STEP_EXPECT */
+  long count;             /* STEP_MAILDIR_COUNT */
+};
+
+/* Requirements that decide whether a test runs (`require` lines, variables used). */
+enum script_require {
+  REQUIRE_FOREIGN = 1u << 0,
+  REQUIRE_MAILDIR = 1u << 1,
+  REQUIRE_AUTH = 1u << 2,
+  REQUIRE_PLAINTEXT = 1u << 3,
+  REQUIRE_TLS = 1u << 4,
+};
+
+/* The most `require ext` lines one test may have. */
+#define SCRIPT_EXTS_MAX 8
+
+/* One test. */
+struct script_test {
+  char *id, *ref, *about;
+  char *file; /* the script's name, e.g. "rfc5321/sequence.smtp" */
+  int line;   /* of the `test` line */
+  enum script_level level;
+  bool has_level;
+  char *exts[SCRIPT_EXTS_MAX]; /* `require ext` keywords */
+  size_t nexts;
+  unsigned requires; /* enum script_require bits */
+  bool greeting_any;
+  long timeout_ms; /* 0: the command line's --timeout */
+  struct script_step *steps;
+  size_t nsteps;
+};
+
+/* A whole suite: every test of every file, in file then line order. */
+struct script_suite {
+  struct script_test *tests;
+  size_t ntests;
+};
+
+/* Script errors, each "FILE:LINE: message". */
+struct script_errors {
+  char **msgs;
+  size_t n;
+};
+
+/* script_parse - compile one script file's text into suite (appending). Errors are
+ * appended to errs; returns the number of errors found in this file (0: fine). */
+size_t script_parse(const char *file, const char *text, size_t len, struct script_suite *suite,
+                    struct script_errors *errs);
+
+/* script_parse_spec - compile a reply spec (the text after "< "); 0, or -1 with err. */
+int script_parse_spec(const char *s, size_t n, struct reply_spec *spec, char *err, size_t errlen);
+
+/* script_load_embedded - compile the suite compiled into the binary. */
+size_t script_load_embedded(struct script_suite *suite, struct script_errors *errs);
+
+/* script_load_dir - compile every .smtp file below DIR, sorted by relative path. */
+size_t script_load_dir(const char *dir, struct script_suite *suite, struct script_errors *errs);
+
+/* script_select - the tests whose id matches one --only glob (all when none) and no
+ * --skip glob (fnmatch), in suite order, into a malloc'd array *out; returns the count. */
+size_t script_select(const struct script_suite *suite, char *const *only, size_t nonly,
+                     char *const *skip, size_t nskip, const struct script_test ***out);
+
+/* script_error_add - record "FILE:LINE: message" (line 0: "FILE: message"). */
+void script_error_add(struct script_errors *errs, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* script_ext_due - true if `require ext kw` is judged by an EHLO reply when the steps
+ * from index `from` on are still to run (0 for the probe, i + 1 after the ehlo step i):
+ * when none of them is `starttls` (keywords may appear only after TLS), or kw is
+ * STARTTLS itself. */
+bool script_ext_due(const struct script_test *t, size_t from, const char *kw);
+
+/* script_suite_free / script_errors_free - release everything. */
+void script_suite_free(struct script_suite *suite);
+void script_errors_free(struct script_errors *errs);
+
+#endif
