@@ -1,0 +1,184 @@
+/* daemon.h - refsmtpd's event loop, sessions and transactions (internal to the daemon).
+ *
+ * One thread, one epoll set. Each connection is a struct session around a sans-I/O
+ * struct smtp_server: the session moves bytes between the socket (or TLS memory BIOs)
+ * and the engine, and answers the engine's hooks (policy, Maildir, AUTH). Messages that
+ * end in the same loop iteration are made durable together (one fsync of new/ per
+ * batch), and only then do their sessions get 250. */
+#ifndef REFSMTPD_DAEMON_H
+#define REFSMTPD_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "auth_users.h"
+#include "ipcount.h"
+#include "maildir.h"
+#include "options.h"
+#include "policy.h"
+#include "smtp/server.h"
+#include "tls.h"
+
+/* What an epoll event points at; the first member of each such struct. */
+enum handle_kind { HANDLE_LISTENER = 1, HANDLE_SESSION, HANDLE_SIGNAL };
+
+/* A listening socket. */
+struct listener {
+  enum handle_kind kind;
+  int fd;
+  const struct listen_addr *addr;
+};
+
+/* One transaction's state in the daemon: exists from MAIL to its end. */
+struct txn {
+  char reverse_path[SMTP_PATH_MAX + 2];
+  char first_rcpt[SMTP_PATH_MAX + 2];
+  unsigned nrcpt;
+  bool binary;  /* BODY=BINARYMIME: bare CR/LF are content, not defects */
+  bool storing; /* a Maildir file is open */
+  bool failed;  /* a write failed; errno_saved says why */
+  int errno_saved;
+  bool published; /* the file reached new/ */
+  struct maildir_msg msg;
+  char *buf; /* write buffer for the message file */
+  size_t buf_len;
+  char id[32];
+};
+
+/* Why a session's deadline exists. */
+enum session_timer {
+  TIMER_IDLE = 0,    /* RFC 5321 4.5.3.2 command/data timeouts */
+  TIMER_HANDSHAKE,   /* TLS handshake limit */
+  TIMER_AUTH_DELAY,  /* a failed AUTH waits before its 535 */
+  TIMER_CLOSE_GRACE, /* the last reply could not be delivered: give up */
+};
+
+/* One client connection. */
+struct session {
+  enum handle_kind kind;
+  struct daemon *d;
+  struct session *prev, *next; /* all live sessions */
+  struct session *next_dead;   /* closed, freed at the end of the loop iteration */
+  int fd;
+  uint32_t events; /* epoll interest currently registered */
+  uint64_t id;
+  const struct listener *listener;
+  struct smtp_server *srv;
+  struct tls_conn *tls;
+  bool handshaking; /* TLS handshake in progress: no engine output yet */
+  bool dead;
+  bool in_batch;
+  bool shutdown_sent;
+  bool eof; /* the peer closed its side */
+  char *in; /* input the engine did not take yet (allocated lazily) */
+  size_t in_len;
+  uint64_t deadline_ms;
+  enum session_timer timer;
+  uint64_t opened_ms;
+  unsigned auth_failures;
+  unsigned char ipkey[16];
+  char peer[64]; /* "ip" */
+  bool peer_v6;
+  uint16_t peer_port;
+  struct txn *txn;
+  uint64_t messages_stored;
+};
+
+/* The whole daemon. */
+struct daemon {
+  const struct refsmtpd_options *opt;
+  int epfd, sigfd;
+  struct {
+    enum handle_kind kind;
+  } signal_handle;
+  struct listener listeners[REFSMTPD_MAX_LISTEN];
+  size_t nlisteners;
+  char hostname[256];
+  struct smtp_server_config cfg_smtp, cfg_submission;
+  struct smtp_server_hooks hooks;
+  struct policy policy;
+  const char *default_domain[1];
+  struct maildir maildir;
+  bool have_maildir;
+  struct tls_server tls;
+  bool have_tls;
+  struct auth_users users;
+  bool have_users;
+  struct ipcount ipc;
+  struct session *sessions; /* list head */
+  struct session *dead;     /* freed at the end of each iteration */
+  unsigned nsessions;
+  uint64_t next_id;
+  uint64_t next_deadline_ms;
+  char *rbuf;             /* shared read buffer (heap, DAEMON_READ_SIZE) */
+  char *pbuf;             /* shared plaintext buffer for TLS */
+  struct session **batch; /* sessions whose message waits for fsync */
+  size_t nbatch, batch_cap;
+  bool draining;
+  uint64_t drain_started_ms;
+  bool stop_now;
+  uint64_t start_time; /* wall clock seconds at start, for message ids */
+  int reserve_fd;      /* spare descriptor, released to refuse a client at EMFILE */
+};
+
+#define DAEMON_READ_SIZE 16384
+
+/* daemon.c */
+/* daemon_init - everything that can fail at start-up: Maildir, TLS, users, sockets.
+ * Returns 0, or -1 with a user-facing message in err (exit status 1). */
+int daemon_init(struct daemon *d, const struct refsmtpd_options *opt, char *err, size_t errcap);
+/* daemon_run - the event loop; returns when drained after SIGTERM/SIGINT. 0 or 1. */
+int daemon_run(struct daemon *d);
+/* daemon_free - release everything. */
+void daemon_free(struct daemon *d);
+/* daemon_now_ms - the monotonic clock in milliseconds. */
+uint64_t daemon_now_ms(void);
+/* daemon_set_deadline - arm a session's timer. */
+void daemon_set_deadline(struct session *s, enum session_timer timer, uint64_t ms_from_now);
+
+/* listener.c */
+/* listener_open - bind and listen; -1 with a message ("cannot listen on X: ...") */
+int listener_open(struct listener *l, const struct listen_addr *addr, char *err, size_t errcap);
+/* listener_accept - accept pending connections into sessions (bounded per call). */
+void listener_accept(struct daemon *d, struct listener *l);
+
+/* session.c */
+/* session_new - wrap an accepted socket; NULL on failure (the caller closes fd). */
+struct session *session_new(struct daemon *d, struct listener *l, int fd,
+                            const struct sockaddr *peer);
+/* session_event - the socket is readable/writable/hung up. */
+void session_event(struct session *s, uint32_t events);
+/* session_pump - move bytes between the engine and the peer until nothing moves. */
+void session_pump(struct session *s);
+/* session_close - close now (reason for the log line); the memory goes at loop end. */
+void session_close(struct session *s, const char *reason);
+/* session_timeout - the session's deadline passed. */
+void session_timeout(struct session *s);
+/* session_shutdown - the daemon is draining: close now if idle, else after the txn. */
+void session_shutdown(struct session *s);
+/* session_destroy - free a closed session. */
+void session_destroy(struct session *s);
+/* session_idle - no transaction, no pending decision, nothing being written. */
+bool session_idle(const struct session *s);
+
+/* hooks.c */
+/* hooks_init - the engine hooks refsmtpd answers. */
+void hooks_init(struct smtp_server_hooks *h);
+/* txn_free - end a session's transaction, removing an unpublished file. */
+void txn_free(struct session *s);
+
+/* batch.c */
+/* batch_add - a session's message waits for fsync; 0 or -1. */
+int batch_add(struct daemon *d, struct session *s);
+/* batch_run - fsync every waiting message, publish, fsync new/ once, resume sessions. */
+void batch_run(struct daemon *d);
+
+/* log.c */
+/* log_msg - one line to stderr, "refsmtpd: " first. */
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_clean - copy peer-supplied text for a log line: non-printable octets become '?'. */
+void log_clean(const char *in, size_t len, char *out, size_t cap);
+
+#endif

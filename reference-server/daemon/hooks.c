@@ -1,0 +1,284 @@
+/* hooks.c - refsmtpd's answers to the engine: recipient policy, Maildir storage, AUTH.
+ * Each transaction is written once into the one Maildir, whatever its recipients. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "smtp/data.h"
+#include "trace.h"
+
+/* Message file writes are gathered into blocks of this size. */
+#define STORE_BUF_SIZE 32768
+
+/* format_path - "local@domain", "postmaster" or "" (null path) into buf. */
+static void format_path(const struct smtp_path *p, char *buf, size_t cap) {
+  size_t o = 0;
+  if (p->is_null) {
+    buf[0] = '\0';
+    return;
+  }
+  if (p->local != NULL && p->local_len < cap) {
+    memcpy(buf, p->local, p->local_len);
+    o = p->local_len;
+  }
+  if (p->domain != NULL && p->domain_len > 0 && o + 1 + p->domain_len < cap) {
+    buf[o++] = '@';
+    memcpy(buf + o, p->domain, p->domain_len);
+    o += p->domain_len;
+  }
+  buf[o] = '\0';
+}
+
+/* txn_free - end a session's transaction, removing an unpublished file. */
+void txn_free(struct session *s) {
+  struct txn *t = s->txn;
+  if (t == NULL)
+    return;
+  if (t->storing && !t->published)
+    maildir_abort(&s->d->maildir, &t->msg);
+  free(t->buf);
+  free(t);
+  s->txn = NULL;
+}
+
+/* txn_new - start a transaction record (MAIL accepted). */
+static struct txn *txn_new(struct session *s) {
+  struct txn *t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return NULL;
+  t->msg.fd = -1;
+  snprintf(t->id, sizeof(t->id), "%" PRIx64 "S%" PRIu64 "M%" PRIu64, s->d->start_time, s->id,
+           s->messages_stored + 1);
+  s->txn = t;
+  return t;
+}
+
+/* resources_reply - 452 4.3.1 (RFC 5321 4.3.2 allows it for MAIL, RCPT and DATA). */
+static enum smtp_hook_status resources_reply(struct smtp_hook_reply *reply) {
+  reply->code = 452;
+  reply->enhanced = "4.3.1";
+  reply->text = "Insufficient system resources";
+  return SMTP_HOOK_REJECT;
+}
+
+/* hook_mail - remember the reverse-path. */
+static enum smtp_hook_status hook_mail(void *ctx, const struct smtp_command *cmd,
+                                       struct smtp_hook_reply *reply) {
+  struct session *s = ctx;
+  struct txn *t;
+  txn_free(s);
+  t = txn_new(s);
+  if (t == NULL)
+    return resources_reply(reply);
+  format_path(&cmd->path, t->reverse_path, sizeof(t->reverse_path));
+  t->binary = cmd->body == SMTP_BODY_BINARYMIME;
+  return SMTP_HOOK_ACCEPT;
+}
+
+/* hook_rcpt - recipient policy; remember the first accepted recipient. */
+static enum smtp_hook_status hook_rcpt(void *ctx, const struct smtp_command *cmd,
+                                       struct smtp_hook_reply *reply) {
+  struct session *s = ctx;
+  bool authenticated = smtp_server_auth_user(s->srv) != NULL;
+  enum smtp_hook_status st = policy_rcpt(&s->d->policy, &cmd->path, authenticated, reply);
+  if (st != SMTP_HOOK_ACCEPT)
+    return st;
+  if (s->txn == NULL && txn_new(s) == NULL)
+    return resources_reply(reply);
+  if (s->txn->nrcpt++ == 0)
+    format_path(&cmd->path, s->txn->first_rcpt, sizeof(s->txn->first_rcpt));
+  return SMTP_HOOK_ACCEPT;
+}
+
+/* store_fail - remember the first write error of a message. */
+static void store_fail(struct txn *t) {
+  if (!t->failed) {
+    t->failed = true;
+    t->errno_saved = errno;
+  }
+}
+
+/* store_flush - write the gathered block to the file. */
+static void store_flush(struct txn *t) {
+  if (t->failed || t->buf_len == 0)
+    return;
+  if (maildir_write(&t->msg, t->buf, t->buf_len) != 0)
+    store_fail(t);
+  t->buf_len = 0;
+}
+
+/* store_append - gather message octets, writing full blocks. */
+static void store_append(struct txn *t, const char *data, size_t len) {
+  if (t->failed)
+    return;
+  if (t->buf_len + len > STORE_BUF_SIZE) {
+    store_flush(t);
+    if (len >= STORE_BUF_SIZE) {
+      if (maildir_write(&t->msg, data, len) != 0)
+        store_fail(t);
+      return;
+    }
+  }
+  memcpy(t->buf + t->buf_len, data, len);
+  t->buf_len += len;
+}
+
+/* hook_data_begin - open tmp/<unique> and write Return-Path: and Received: first. */
+static void hook_data_begin(void *ctx) {
+  struct session *s = ctx;
+  struct daemon *d = s->d;
+  struct txn *t = s->txn;
+  struct trace_info ti;
+  char trace[2048];
+  int n;
+
+  if (d->opt->no_store)
+    return;
+  if (t == NULL && (t = txn_new(s)) == NULL)
+    return;
+  t->buf = malloc(STORE_BUF_SIZE);
+  if (t->buf == NULL) {
+    errno = ENOMEM;
+    store_fail(t);
+    return;
+  }
+  if (maildir_begin(&d->maildir, &t->msg) != 0) {
+    store_fail(t);
+    return;
+  }
+  t->storing = true;
+  memset(&ti, 0, sizeof(ti));
+  /* RFC 5321 4.4: we are the final delivery, so we add Return-Path: with the
+   * reverse-path, then our Received: line, before the content. */
+  ti.reverse_path = t->reverse_path;
+  ti.helo = smtp_server_helo(s->srv);
+  ti.client_ip = s->peer;
+  ti.client_ipv6 = s->peer_v6;
+  ti.hostname = d->hostname;
+  ti.esmtp = smtp_server_is_esmtp(s->srv);
+  ti.tls = smtp_server_tls_active(s->srv);
+  ti.auth = smtp_server_auth_user(s->srv) != NULL;
+  ti.id = t->id;
+  ti.for_rcpt = t->nrcpt == 1 ? t->first_rcpt : NULL;
+  ti.date = time(NULL);
+  n = trace_format(&ti, trace, sizeof(trace));
+  if (n < 0) {
+    errno = ENAMETOOLONG;
+    store_fail(t);
+    return;
+  }
+  store_append(t, trace, (size_t)n);
+}
+
+/* hook_data_chunk - append unstuffed content. */
+static void hook_data_chunk(void *ctx, const char *data, size_t len) {
+  struct session *s = ctx;
+  if (s->txn != NULL && s->txn->storing)
+    store_append(s->txn, data, len);
+}
+
+/* log_txn - one line per transaction. */
+static void log_txn(struct session *s, const char *outcome) {
+  const struct txn *t = s->txn;
+  if (s->d->opt->quiet || t == NULL)
+    return;
+  log_msg("session %llu message %s from=<%s> rcpts=%u octets=%llu: %s", (unsigned long long)s->id,
+          t->id, t->reverse_path, t->nrcpt, (unsigned long long)t->msg.octets, outcome);
+}
+
+/* hook_data_end - refuse defective content, else hand the file to the fsync batch. */
+static enum smtp_hook_status hook_data_end(void *ctx, unsigned defects,
+                                           struct smtp_hook_reply *reply) {
+  struct session *s = ctx;
+  struct txn *t = s->txn;
+  unsigned bad = SMTP_DATA_BARE_CR | SMTP_DATA_BARE_LF | SMTP_DATA_NUL;
+
+  /* RFC 5321 2.3.8: CRLF is the only line ending; bare CR/LF is how SMTP smuggling
+   * hides a second message (CVE-2023-51764..6), so we refuse it outright. BINARYMIME
+   * content (RFC 3030 3) is opaque octets and exempt. */
+  if ((defects & bad) != 0 && (t == NULL || !t->binary)) {
+    log_txn(s, "refused: bare CR, bare LF or NUL in content");
+    txn_free(s);
+    reply->code = 554;
+    reply->enhanced = "5.6.0";
+    reply->text = "Message refused: bare CR, bare LF or NUL (RFC 5321 2.3.8)";
+    return SMTP_HOOK_REJECT;
+  }
+  if (s->d->opt->no_store) {
+    s->messages_stored++;
+    log_txn(s, "accepted and discarded (--no-store)");
+    txn_free(s);
+    return SMTP_HOOK_ACCEPT;
+  }
+  if (t == NULL)
+    return resources_reply(reply);
+  store_flush(t);
+  free(t->buf);
+  t->buf = NULL;
+  if (t->failed || batch_add(s->d, s) != 0) {
+    if (!t->failed) {
+      errno = ENOMEM;
+      store_fail(t);
+    }
+    log_txn(s, strerror(t->errno_saved));
+    txn_free(s);
+    reply->code = 451;
+    reply->enhanced = "4.3.0";
+    reply->text = "Cannot store the message now, try later";
+    return SMTP_HOOK_REJECT;
+  }
+  /* The 250 waits until the message is durable (batch_run). */
+  return SMTP_HOOK_PENDING;
+}
+
+/* hook_reset - the transaction ended without data_end. */
+static void hook_reset(void *ctx) {
+  struct session *s = ctx;
+  if (!s->in_batch) /* a batched message is finished by batch_run */
+    txn_free(s);
+}
+
+/* auth_delay_ms - how long the Nth failure waits for its 535: 1 s, 2 s, 4 s, 8 s. */
+static uint64_t auth_delay_ms(unsigned failures) {
+  unsigned shift = failures > 4 ? 3 : failures - 1;
+  return 1000ull << shift;
+}
+
+/* hook_auth - check credentials; a failure answers late (a timer), to slow guessing. */
+static enum smtp_hook_status hook_auth(void *ctx, const char *mechanism, const char *user,
+                                       size_t user_len, const char *pass, size_t pass_len,
+                                       struct smtp_hook_reply *reply) {
+  struct session *s = ctx;
+  struct daemon *d = s->d;
+  char shown[80];
+
+  log_clean(user, user_len, shown, sizeof(shown));
+  if (d->have_users && auth_users_check(&d->users, user, user_len, pass, pass_len)) {
+    if (!d->opt->quiet)
+      log_msg("session %llu AUTH %s user=%s ok", (unsigned long long)s->id, mechanism, shown);
+    return SMTP_HOOK_ACCEPT;
+  }
+  s->auth_failures++;
+  if (!d->opt->quiet)
+    log_msg("session %llu AUTH %s user=%s failed (%u)", (unsigned long long)s->id, mechanism, shown,
+            s->auth_failures);
+  (void)reply;
+  daemon_set_deadline(s, TIMER_AUTH_DELAY, auth_delay_ms(s->auth_failures));
+  return SMTP_HOOK_PENDING;
+}
+
+/* hooks_init - the engine hooks refsmtpd answers. */
+void hooks_init(struct smtp_server_hooks *h) {
+  memset(h, 0, sizeof(*h));
+  h->mail = hook_mail;
+  h->rcpt = hook_rcpt;
+  h->data_begin = hook_data_begin;
+  h->data_chunk = hook_data_chunk;
+  h->data_end = hook_data_end;
+  h->reset = hook_reset;
+  h->auth = hook_auth;
+}

@@ -1,0 +1,58 @@
+/* tls.h - TLS for refsmtpd through memory BIOs: ciphertext in, ciphertext out, so the
+ * session code decides when sockets are read and written and the engine stays sans-I/O. */
+#ifndef REFSMTPD_TLS_H
+#define REFSMTPD_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+typedef struct bio_st BIO;
+
+/* The server context: certificate, key, protocol floor, ciphers. */
+struct tls_server {
+  SSL_CTX *ctx;
+};
+
+/* tls_server_init - load a PEM certificate chain and key; TLS 1.2 or later only,
+ * forward-secret AEAD ciphers for TLS 1.2. -1 with a message in err on failure. */
+int tls_server_init(struct tls_server *t, const char *cert, const char *key, char *err,
+                    size_t errcap);
+/* tls_server_free - release the context. */
+void tls_server_free(struct tls_server *t);
+
+/* One connection's TLS state. */
+struct tls_conn {
+  SSL *ssl;
+  BIO *in;  /* ciphertext from the peer, written by us, read by OpenSSL */
+  BIO *out; /* ciphertext for the peer, written by OpenSSL, read by us */
+  bool established;
+};
+
+/* Outcome of a handshake step. */
+enum tls_step { TLS_STEP_DONE = 0, TLS_STEP_WANT, TLS_STEP_ERROR };
+
+/* tls_conn_new - a server-side connection; NULL if out of memory. */
+struct tls_conn *tls_conn_new(struct tls_server *t);
+/* tls_conn_free - release it (no close_notify; see tls_conn_shutdown). */
+void tls_conn_free(struct tls_conn *c);
+/* tls_conn_push - give OpenSSL ciphertext read from the socket. 0 or -1. */
+int tls_conn_push(struct tls_conn *c, const char *buf, size_t len);
+/* tls_conn_handshake - advance the handshake with what was pushed. */
+enum tls_step tls_conn_handshake(struct tls_conn *c, char *err, size_t errcap);
+/* tls_conn_read - decrypted octets: >0 count, 0 need more ciphertext, -1 closed/error. */
+ssize_t tls_conn_read(struct tls_conn *c, char *buf, size_t cap);
+/* tls_conn_write - encrypt plaintext: octets taken (may be fewer than len), -1 error. */
+ssize_t tls_conn_write(struct tls_conn *c, const char *buf, size_t len);
+/* tls_conn_outbound - ciphertext waiting for the socket (pointer valid until next call). */
+size_t tls_conn_outbound(struct tls_conn *c, const char **p);
+/* tls_conn_outbound_done - n octets of it were sent. */
+void tls_conn_outbound_done(struct tls_conn *c, size_t n);
+/* tls_conn_shutdown - queue a close_notify alert. */
+void tls_conn_shutdown(struct tls_conn *c);
+/* tls_conn_describe - "TLSv1.3 TLS_AES_256_GCM_SHA384" for logs. */
+void tls_conn_describe(const struct tls_conn *c, char *buf, size_t cap);
+
+#endif
