@@ -131,6 +131,12 @@ bool smtp_server_is_esmtp(const struct smtp_server *s);        /* EHLO (not HELO
 bool smtp_server_tls_active(const struct smtp_server *s);
 const char *smtp_server_auth_user(const struct smtp_server *s); /* NULL if not authenticated */
 
+/* A state-change trace: the engine's internal state names, old and new ("COMMAND",
+ * "DATA", "BDAT", "AUTH", "PENDING", "STARTTLS", "CLOSING", ...). */
+typedef void (*smtp_server_trace_fn)(void *ctx, const char *old_state, const char *new_state);
+/* smtp_server_set_trace - call fn on every internal state change (fn NULL: stop). */
+void smtp_server_set_trace(struct smtp_server *s, smtp_server_trace_fn fn, void *ctx);
+
 /* Counters for logs and metrics. */
 struct smtp_server_stats {
   uint64_t commands, replies_2xx, replies_3xx, replies_4xx, replies_5xx;

@@ -1,0 +1,182 @@
+/* server_private.h - the server engine's session struct and the helpers its files share.
+ *
+ * The engine is split by idea: server.c (session, feed loop, output, public accessors),
+ * server_reply.c (the one reply helper and the one state-change function),
+ * server_input.c (command-line framing), server_commands.c (the command table),
+ * server_ehlo.c (HELO/EHLO), server_data.c (DATA/BDAT), server_auth.c (AUTH). */
+#ifndef SMTP_SERVER_PRIVATE_H
+#define SMTP_SERVER_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtp/command.h"
+#include "smtp/data.h"
+#include "smtp/line.h"
+#include "smtp/server.h"
+
+/* RFC 4954 4: a SASL response line may be up to 12288 octets; this limit applies only
+ * to lines read inside an AUTH exchange, command lines keep the 512 octets of 5321. */
+#define SERVER_SASL_LINE_MAX 12288
+/* Decoded SASL response: base64 turns 4 octets into 3. */
+#define SERVER_SASL_DECODED_MAX (SERVER_SASL_LINE_MAX / 4 * 3)
+/* Longest authentication identity kept for smtp_server_auth_user(). */
+#define SERVER_AUTH_USER_MAX 512
+/* Message content handed to smtp_unstuff() per step (out needs len + 2). */
+#define SERVER_DATA_STEP 4096
+/* Room one processing step may need in the output buffer (an EHLO reply, or a reply plus
+ * a 421), and the output capacity: a step runs only when 2 x SERVER_STEP_ROOM are free,
+ * so an asynchronous 421 (timeout, shutdown) always fits too. */
+#define SERVER_STEP_ROOM 2048
+#define SERVER_OUTPUT_CAP 16384
+/* The longest reply text the engine composes (hostname plus a sentence). */
+#define SERVER_TEXT_MAX 600
+
+/* What the engine is reading now. */
+enum server_mode {
+  SERVER_MODE_COMMAND = 0,  /* command lines */
+  SERVER_MODE_SKIP,         /* an over-long line: discard up to the next CRLF */
+  SERVER_MODE_DATA,         /* DATA content up to CRLF.CRLF */
+  SERVER_MODE_BDAT,         /* the octets of a BDAT chunk */
+  SERVER_MODE_BDAT_DISCARD, /* the octets of a refused BDAT chunk */
+  SERVER_MODE_AUTH,         /* a SASL response line */
+  SERVER_MODE_PENDING,      /* a hook answered PENDING */
+  SERVER_MODE_STARTTLS,     /* 220 sent: waiting for the handshake */
+  SERVER_MODE_CLOSING,      /* 221 or 421 sent: nothing more is read */
+  SERVER_MODE_COUNT
+};
+
+/* Which hook is PENDING, so smtp_server_resume() knows what to finish. */
+enum server_pending {
+  SERVER_PENDING_NONE = 0,
+  SERVER_PENDING_MAIL,
+  SERVER_PENDING_RCPT,
+  SERVER_PENDING_DATA_END,
+  SERVER_PENDING_AUTH,
+};
+
+/* Where an AUTH exchange stands. */
+enum server_auth_step {
+  SERVER_AUTH_NONE = 0,
+  SERVER_AUTH_PLAIN_RESPONSE, /* 334 sent for PLAIN: waiting for the response */
+  SERVER_AUTH_LOGIN_USER,     /* 334 VXNlcm5hbWU6 sent */
+  SERVER_AUTH_LOGIN_PASS,     /* 334 UGFzc3dvcmQ6 sent */
+};
+
+/* HELO/EHLO status of the session. */
+enum server_greeted { SERVER_GREETED_NONE = 0, SERVER_GREETED_HELO, SERVER_GREETED_EHLO };
+
+/* One mail transaction (RFC 5321 3.3): what MAIL said and what RCPT and data did. */
+struct server_txn {
+  bool open;            /* MAIL accepted */
+  bool smtputf8;        /* MAIL ... SMTPUTF8 (RFC 6531 3.4) */
+  enum smtp_body body;  /* MAIL ... BODY= */
+  unsigned nrcpts;      /* accepted recipients */
+  bool bdat_seen;       /* a BDAT was accepted: DATA is now refused (RFC 3030 2) */
+  bool content_started; /* data_begin was called */
+  bool oversize;        /* content passed max_size: answered 552 at the end */
+  uint64_t octets;      /* content octets so far */
+  unsigned defects;     /* enum smtp_data_defect bits (BDAT content) */
+  bool prev_cr;         /* BDAT: the last octet of the previous chunk was CR */
+  size_t line_len;      /* BDAT: octets in the current content line */
+};
+
+/* The session: one allocation, made by smtp_server_new(). */
+struct smtp_server {
+  const struct smtp_server_config *cfg;
+  const struct smtp_server_hooks *hooks;
+  void *ctx;
+  const char *hostname; /* cfg->hostname, or "localhost" */
+  smtp_server_trace_fn trace;
+  void *trace_ctx;
+
+  enum server_mode mode;
+  enum server_pending pending;
+  enum server_greeted greeted;
+  bool tls;
+  bool authenticated;
+  unsigned max_recipients; /* cfg value raised to SMTP_SERVER_MIN_RECIPIENTS */
+  unsigned max_errors;     /* cfg value, 0 -> 20 */
+  unsigned max_auth_fail;  /* cfg value, 0 -> 3 */
+  unsigned errors;         /* consecutive 5xx replies */
+  unsigned auth_failures;  /* 535 replies */
+  struct smtp_server_stats stats;
+  struct server_txn txn;
+
+  /* Command-line framing. */
+  size_t line_len;   /* octets of a partial line held in line[] */
+  int skip_cr;       /* smtp_line_skip()'s pending CR */
+  bool skip_in_auth; /* the over-long line was a SASL response */
+
+  /* DATA and BDAT. */
+  struct smtp_unstuffer unstuffer;
+  struct smtp_bdat bdat;
+  int bdat_code; /* the reply owed for a refused chunk */
+  const char *bdat_enhanced;
+  const char *bdat_text;
+
+  /* AUTH. */
+  enum server_auth_step auth_step;
+  const char *auth_mech; /* static name of the mechanism in progress */
+  size_t auth_user_len;
+  char auth_user[SERVER_AUTH_USER_MAX + 1];
+
+  char helo[SMTP_COMMAND_LINE_MAX];
+
+  /* Output: bytes [out_head, out_len) are waiting to be sent. */
+  size_t out_head;
+  size_t out_len;
+  char out[SERVER_OUTPUT_CAP];
+
+  /* Input line (command or SASL) and scratch space for unstuffed or decoded bytes. */
+  char line[SERVER_SASL_LINE_MAX];
+  char scratch[SERVER_SASL_DECODED_MAX > SERVER_DATA_STEP + 2 ? SERVER_SASL_DECODED_MAX
+                                                              : SERVER_DATA_STEP + 2];
+};
+
+/* server_reply.c */
+int server_reply(struct smtp_server *s, int code, const char *enhanced, const char *text);
+int server_refuse(struct smtp_server *s, int code, const char *enhanced, const char *text);
+int server_reply_hook(struct smtp_server *s, const struct smtp_hook_reply *r, bool accept,
+                      int def_code, const char *def_enhanced, const char *def_text);
+void server_close(struct smtp_server *s, const char *enhanced, const char *text);
+void server_set_mode(struct smtp_server *s, enum server_mode mode);
+const char *server_mode_name(enum server_mode mode);
+size_t server_output_free(const struct smtp_server *s);
+
+/* server_input.c */
+size_t server_input_line(struct smtp_server *s, const char *buf, size_t len);
+size_t server_input_skip(struct smtp_server *s, const char *buf, size_t len);
+
+/* server_commands.c */
+void server_command(struct smtp_server *s, const struct smtp_line *line);
+void server_txn_reset(struct smtp_server *s);
+void server_session_reset(struct smtp_server *s);
+void server_resume_mail(struct smtp_server *s, enum smtp_hook_status st,
+                        const struct smtp_hook_reply *r);
+void server_resume_rcpt(struct smtp_server *s, enum smtp_hook_status st,
+                        const struct smtp_hook_reply *r);
+
+/* server_ehlo.c */
+unsigned server_offered(const struct smtp_server *s);
+void server_cmd_helo(struct smtp_server *s, const struct smtp_command *cmd);
+void server_cmd_ehlo(struct smtp_server *s, const struct smtp_command *cmd);
+
+/* server_data.c */
+void server_cmd_data(struct smtp_server *s, const struct smtp_command *cmd);
+void server_cmd_bdat(struct smtp_server *s, const struct smtp_command *cmd);
+size_t server_data_input(struct smtp_server *s, const char *buf, size_t len);
+size_t server_bdat_input(struct smtp_server *s, const char *buf, size_t len);
+void server_resume_data_end(struct smtp_server *s, enum smtp_hook_status st,
+                            const struct smtp_hook_reply *r);
+
+/* server_auth.c */
+size_t server_auth_mechs(const struct smtp_server *s, char *buf, size_t cap);
+void server_cmd_auth(struct smtp_server *s, const struct smtp_command *cmd);
+void server_auth_line(struct smtp_server *s, const struct smtp_line *line);
+void server_auth_too_long(struct smtp_server *s);
+void server_resume_auth(struct smtp_server *s, enum smtp_hook_status st,
+                        const struct smtp_hook_reply *r);
+
+#endif
