@@ -85,3 +85,30 @@ smtp_source_run() {
 
 # json_field - print field $2 of the one-line JSON object in $1.
 json_field() { python3 -c "import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ''))" "$1" "$2"; }
+
+# Background processes a test or bench/run started, stopped by bg_stop_all on exit.
+BENCH_BG_PIDS=()
+
+# bg_track - remember a background PID so that bg_stop_all stops it.
+bg_track() { BENCH_BG_PIDS+=("$1"); }
+
+# bg_stop_all - SIGTERM every tracked process that is still running and reap it.
+bg_stop_all() {
+  local p
+  for p in "${BENCH_BG_PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  BENCH_BG_PIDS=()
+}
+
+# bench_test_setup - for tests/integration/test_*.sh: lib_assert's temp folder and cleanup,
+# plus stopping the tracked background processes first (call it directly, not in $(...)).
+bench_test_setup() {
+  trap 'bench_rc=$?; bg_stop_all; (exit $bench_rc); _assert_cleanup' EXIT
+}
+
+# require_refsmtpd - fail (not skip) when the binary under test is missing.
+require_refsmtpd() {
+  [ -x "${REFSMTPD:-${SMTPCHECK_BIN:-}/refsmtpd}" ] || fail "no refsmtpd in SMTPCHECK_BIN=${SMTPCHECK_BIN:-}"
+}
