@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# test_load.sh - refsmtpd under load: Postfix's smtp-source delivers 10,000 messages over
+# 100 concurrent sessions. smtp-source stops at the first reply that is not 2xx/3xx, so its
+# success means 10,000 250s; the Maildir must then hold exactly 10,000 files, each one
+# byte for byte the message smtp-source sent (after the Return-Path:/Received: trace
+# lines refsmtpd puts on top, RFC 5321 4.4), no Message-Id twice, nothing left in tmp/.
+# LOAD_MESSAGES / LOAD_SESSIONS override the counts.
+source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
+source "$SMTPCHECK_SRC/bench/lib.sh"
+bench_test_setup
+work=$(test_tmpdir)
+require_refsmtpd
+command -v smtp-source >/dev/null || fail "smtp-source is missing (apt-get install postfix)"
+messages=${LOAD_MESSAGES:-10000}
+sessions=${LOAD_SESSIONS:-100}
+size=1000
+from=load@client.test
+rcpt=user@bench.test
+md=$work/Maildir
+port=$(free_port)
+start_refsmtpd --listen "127.0.0.1:$port" --maildir "$md" --domain bench.test \
+  --hostname load.bench --max-sessions 1000 --quiet
+
+secs=$(smtp_source_run "$sessions" "$messages" "$size" "$port" "$from" "$rcpt") ||
+  fail "smtp-source saw an error reply or a dropped session"
+pass "smtp-source got $messages 250s over $sessions sessions in $secs s"
+kill -0 "$REFSMTPD_PID" 2>/dev/null || fail "refsmtpd died under load"
+
+found=$(maildir_count "$md")
+assert_eq "$found" "$messages" "the Maildir holds one file per 250"
+out=$(python3 "$BENCH_TOOLS/maildir_verify.py" --maildir "$md" --smtp-source-length "$size" \
+  --from "$from" --rcpt "$rcpt" --expect-count "$messages") || {
+  echo "$out" >&2
+  fail "delivered files differ from what smtp-source sent"
+}
+pass "every file is the sent message plus trace lines, no duplicates: $out"
+leftover=$(find "$md/tmp" -type f | wc -l)
+assert_eq "$leftover" 0 "nothing left in tmp/ after the load"
+
+stop_refsmtpd
+assert_eq "$REFSMTPD_STATUS" 0 "refsmtpd exits 0 on SIGTERM after the load"
