@@ -37,12 +37,19 @@ static bool contains(const char *hay, size_t hn, const char *needle, size_t n) {
   return false;
 }
 
-/* expect_text - look in the indexed lines' text. */
+/* expect_text - look in every whole line (code and separator included, no line end). */
 bool expect_text(const struct smtp_reply *r, const char *needle, size_t n) {
-  size_t lines = r->nlines < SMTP_REPLY_LINES_MAX ? r->nlines : SMTP_REPLY_LINES_MAX;
-  for (size_t i = 0; i < lines; i++)
-    if (contains(r->lines[i].text, r->lines[i].len, needle, n))
+  size_t pos = 0;
+  while (pos < r->raw_len) {
+    const char *nl = memchr(r->raw + pos, '\n', r->raw_len - pos);
+    size_t end = nl ? (size_t)(nl - r->raw) : r->raw_len;
+    size_t len = end - pos;
+    if (len && r->raw[pos + len - 1] == '\r')
+      len--;
+    if (contains(r->raw + pos, len, needle, n))
       return true;
+    pos = end + 1;
+  }
   return false;
 }
 

@@ -11,8 +11,8 @@
 /* expect_code - true if code matches one of the spec's code patterns (digits or 'x'). */
 bool expect_code(const struct reply_spec *spec, int code);
 
-/* expect_text - true if the text of some line of r contains needle (ASCII
- * case-insensitive; needle may hold any octet). */
+/* expect_text - true if some line of r (code and separator included, line end not)
+ * contains needle (ASCII case-insensitive; needle may hold any octet). */
 bool expect_text(const struct smtp_reply *r, const char *needle, size_t n);
 
 /* expect_reply - judge reply r against spec (SPEC_CODES or SPEC_ANY); needle is the

@@ -84,8 +84,10 @@ static int expect_closed(struct session *s, const struct script_step *st) {
       continue;
     }
     if (rs == READ_EOF || rs == READ_ERROR) {
-      if (!partial)
+      if (!partial) {
+        s->closed_ok = true;
         return 0;
+      }
       session_fail(s, st->line, s->t->level,
                    "the server closed the connection in the middle of a reply");
       return -1;
@@ -154,8 +156,10 @@ int session_expect(struct session *s, const struct script_step *st) {
     sbuf_consume(&s->in, used);
     return rc;
   }
-  if ((rs == READ_EOF || rs == READ_ERROR) && !partial && st->spec.or_closed)
+  if ((rs == READ_EOF || rs == READ_ERROR) && !partial && st->spec.or_closed) {
+    s->closed_ok = true;
     return 0;
+  }
   not_a_reply(s, st, rs, partial, want);
   return -1;
 }

@@ -197,8 +197,9 @@ static int braced(struct walk *w, const char *s, size_t n) {
     if (s[i] == '*') {
       size_t j = i + 1;
       unsigned long count = 0;
-      while (j < n && isdigit((unsigned char)s[j]) && count <= VARS_EXPAND_MAX)
-        count = count * 10 + (unsigned long)(s[j++] - '0');
+      for (; j < n && isdigit((unsigned char)s[j]); j++)
+        if (count <= VARS_EXPAND_MAX)
+          count = count * 10 + (unsigned long)(s[j] - '0');
       if (j > i + 1 && j < n && s[j] == '}') {
         if (count > VARS_EXPAND_MAX) {
           snprintf(w->err, w->errlen, "repetition count over %u", VARS_EXPAND_MAX);
