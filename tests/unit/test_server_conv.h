@@ -16,6 +16,9 @@
 #include "helper_guard.h"
 #include "smtp/server.h"
 
+/* Each test file uses only some of these helpers. */
+#define CONV_FN static __attribute__((unused))
+
 /* A growing byte string. */
 struct conv_str {
   char *p;
@@ -23,7 +26,7 @@ struct conv_str {
 };
 
 /* conv_str_add - append n octets (kept NUL-terminated for messages). */
-static void conv_str_add(struct conv_str *s, const char *p, size_t n) {
+CONV_FN void conv_str_add(struct conv_str *s, const char *p, size_t n) {
   char *grown = realloc(s->p, s->len + n + 1);
   cr_assert_not_null(grown);
   s->p = grown;
@@ -34,8 +37,8 @@ static void conv_str_add(struct conv_str *s, const char *p, size_t n) {
 }
 
 /* conv_str_addf - append formatted text. */
-__attribute__((format(printf, 2, 3))) static void conv_str_addf(struct conv_str *s, const char *fmt,
-                                                                ...) {
+__attribute__((format(printf, 2, 3))) CONV_FN void conv_str_addf(struct conv_str *s,
+                                                                 const char *fmt, ...) {
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
@@ -45,7 +48,7 @@ __attribute__((format(printf, 2, 3))) static void conv_str_addf(struct conv_str 
 }
 
 /* conv_str_free - release a string. */
-static void conv_str_free(struct conv_str *s) {
+CONV_FN void conv_str_free(struct conv_str *s) {
   free(s->p);
   s->p = NULL;
   s->len = 0;
@@ -86,8 +89,8 @@ struct conv_ctx {
 };
 
 /* conv_verdict - PENDING for hooks under test of pending answers, else ACCEPT/REJECT. */
-static enum smtp_hook_status conv_verdict(const struct conv_ctx *c, unsigned bit,
-                                          enum smtp_hook_status st) {
+CONV_FN enum smtp_hook_status conv_verdict(const struct conv_ctx *c, unsigned bit,
+                                           enum smtp_hook_status st) {
   return (c->setup->pending & bit) ? SMTP_HOOK_PENDING : st;
 }
 
@@ -101,8 +104,8 @@ struct conv_resume {
 static struct conv_resume conv_next_resume;
 
 /* conv_decide - record the real verdict; return it or PENDING. */
-static enum smtp_hook_status conv_decide(const struct conv_ctx *c, unsigned bit,
-                                         enum smtp_hook_status st, struct smtp_hook_reply *r) {
+CONV_FN enum smtp_hook_status conv_decide(const struct conv_ctx *c, unsigned bit,
+                                          enum smtp_hook_status st, struct smtp_hook_reply *r) {
   conv_next_resume.st = st;
   conv_next_resume.reply = *r;
   enum smtp_hook_status v = conv_verdict(c, bit, st);
@@ -112,8 +115,8 @@ static enum smtp_hook_status conv_decide(const struct conv_ctx *c, unsigned bit,
 }
 
 /* conv_hook_mail - accept every sender except <reject@...>; log what MAIL carried. */
-static enum smtp_hook_status conv_hook_mail(void *ctx, const struct smtp_command *cmd,
-                                            struct smtp_hook_reply *r) {
+CONV_FN enum smtp_hook_status conv_hook_mail(void *ctx, const struct smtp_command *cmd,
+                                             struct smtp_hook_reply *r) {
   struct conv_ctx *c = ctx;
   conv_str_addf(&c->res->events, "mail <%.*s@%.*s> size=%llu body=%d utf8=%d ret=%d envid=%.*s\n",
                 (int)cmd->path.local_len, cmd->path.local ? cmd->path.local : "",
@@ -131,8 +134,8 @@ static enum smtp_hook_status conv_hook_mail(void *ctx, const struct smtp_command
 }
 
 /* conv_hook_rcpt - accept every recipient except <nobody@...>; log DSN parameters. */
-static enum smtp_hook_status conv_hook_rcpt(void *ctx, const struct smtp_command *cmd,
-                                            struct smtp_hook_reply *r) {
+CONV_FN enum smtp_hook_status conv_hook_rcpt(void *ctx, const struct smtp_command *cmd,
+                                             struct smtp_hook_reply *r) {
   struct conv_ctx *c = ctx;
   conv_str_addf(&c->res->events, "rcpt <%.*s@%.*s> postmaster=%d notify=%u orcpt=%.*s\n",
                 (int)cmd->path.local_len, cmd->path.local ? cmd->path.local : "",
@@ -150,21 +153,21 @@ static enum smtp_hook_status conv_hook_rcpt(void *ctx, const struct smtp_command
 }
 
 /* conv_hook_data_begin - mark where a message starts in the content log. */
-static void conv_hook_data_begin(void *ctx) {
+CONV_FN void conv_hook_data_begin(void *ctx) {
   struct conv_ctx *c = ctx;
   conv_str_addf(&c->res->content, "<begin>");
 }
 
 /* conv_hook_data_chunk - keep the content as the daemon would store it. */
-static void conv_hook_data_chunk(void *ctx, const char *data, size_t len) {
+CONV_FN void conv_hook_data_chunk(void *ctx, const char *data, size_t len) {
   struct conv_ctx *c = ctx;
   cr_assert_gt(len, 0, "data_chunk is never called with nothing");
   conv_str_add(&c->res->content, data, len);
 }
 
 /* conv_hook_data_end - mark the end and its defects; accept (or reject when asked). */
-static enum smtp_hook_status conv_hook_data_end(void *ctx, unsigned defects,
-                                                struct smtp_hook_reply *r) {
+CONV_FN enum smtp_hook_status conv_hook_data_end(void *ctx, unsigned defects,
+                                                 struct smtp_hook_reply *r) {
   struct conv_ctx *c = ctx;
   conv_str_addf(&c->res->content, "<end:%#x>", defects);
   conv_str_addf(&c->res->events, "data_end %#x\n", defects);
@@ -173,15 +176,15 @@ static enum smtp_hook_status conv_hook_data_end(void *ctx, unsigned defects,
 }
 
 /* conv_hook_reset - log transactions that ended without data_end. */
-static void conv_hook_reset(void *ctx) {
+CONV_FN void conv_hook_reset(void *ctx) {
   struct conv_ctx *c = ctx;
   conv_str_addf(&c->res->events, "reset\n");
 }
 
 /* conv_hook_auth - the only account is alice / "secret sauce". */
-static enum smtp_hook_status conv_hook_auth(void *ctx, const char *mech, const char *user,
-                                            size_t user_len, const char *pass, size_t pass_len,
-                                            struct smtp_hook_reply *r) {
+CONV_FN enum smtp_hook_status conv_hook_auth(void *ctx, const char *mech, const char *user,
+                                             size_t user_len, const char *pass, size_t pass_len,
+                                             struct smtp_hook_reply *r) {
   struct conv_ctx *c = ctx;
   conv_str_addf(&c->res->events, "auth %s %.*s\n", mech, (int)user_len, user);
   bool ok = user_len == 5 && memcmp(user, "alice", 5) == 0 && pass_len == 12 &&
@@ -201,7 +204,7 @@ static const struct smtp_server_hooks conv_hooks = {
 
 /* conv_setup_default - hostname mx.test, every extension, SIZE 10000, AUTH PLAIN LOGIN
  * allowed without TLS. */
-static struct conv_setup conv_setup_default(void) {
+CONV_FN struct conv_setup conv_setup_default(void) {
   struct conv_setup s;
   memset(&s, 0, sizeof s);
   s.cfg.hostname = "mx.test";
@@ -212,7 +215,7 @@ static struct conv_setup conv_setup_default(void) {
 }
 
 /* conv_drain - move all output into the result. */
-static void conv_drain(struct smtp_server *srv, struct conv_result *res) {
+CONV_FN void conv_drain(struct smtp_server *srv, struct conv_result *res) {
   size_t n;
   const char *p = smtp_server_output(srv, &n);
   conv_str_add(&res->out, p, n);
@@ -222,8 +225,8 @@ static void conv_drain(struct smtp_server *srv, struct conv_result *res) {
 /* conv_run - feed in[0..len) cut at the offsets cuts[0..ncuts) (ascending), acting as the
  * daemon: keep what was not consumed, resume PENDING hooks, do "TLS" at STARTTLS
  * (dropping the plaintext the client sent before tls_at), stop at CLOSING. */
-static void conv_run(const struct conv_setup *setup, const char *in, size_t len, const size_t *cuts,
-                     size_t ncuts, struct conv_result *res) {
+CONV_FN void conv_run(const struct conv_setup *setup, const char *in, size_t len,
+                      const size_t *cuts, size_t ncuts, struct conv_result *res) {
   struct conv_ctx ctx = {setup, res};
   memset(res, 0, sizeof *res);
   conv_str_add(&res->out, "", 0);
@@ -282,14 +285,14 @@ static void conv_run(const struct conv_setup *setup, const char *in, size_t len,
 }
 
 /* conv_result_free - release a result. */
-static void conv_result_free(struct conv_result *r) {
+CONV_FN void conv_result_free(struct conv_result *r) {
   conv_str_free(&r->out);
   conv_str_free(&r->content);
   conv_str_free(&r->events);
 }
 
 /* conv_same - two runs agree on replies, content and hook calls. */
-static void conv_same(const struct conv_result *a, const struct conv_result *b, const char *how) {
+CONV_FN void conv_same(const struct conv_result *a, const struct conv_result *b, const char *how) {
   cr_assert_eq(a->out.len, b->out.len, "%s: reply bytes differ:\n%s\n--- vs whole ---\n%s", how,
                b->out.p, a->out.p);
   cr_assert(memcmp(a->out.p, b->out.p, a->out.len) == 0, "%s: reply bytes differ:\n%s\nvs\n%s", how,
@@ -303,8 +306,8 @@ static void conv_same(const struct conv_result *a, const struct conv_result *b, 
 /* conv_check - run in[0..len) whole (its replies must be `want`), then cut at every single
  * offset, then one octet at a time, then (unless the setup already does) with every hook
  * answering PENDING: all runs must agree. The whole run is returned in *whole. */
-static void conv_check_into(const struct conv_setup *setup, const char *in, size_t len,
-                            const char *want, struct conv_result *whole) {
+CONV_FN void conv_check_into(const struct conv_setup *setup, const char *in, size_t len,
+                             const char *want, struct conv_result *whole) {
   conv_run(setup, in, len, NULL, 0, whole);
   cr_assert_str_eq(whole->out.p, want, "replies to:\n%.*s\n--- got ---\n%s\n--- want ---\n%s",
                    (int)len, in, whole->out.p, want);
@@ -338,8 +341,8 @@ static void conv_check_into(const struct conv_setup *setup, const char *in, size
 }
 
 /* conv_check - conv_check_into for callers that need only the replies checked. */
-static void conv_check(const struct conv_setup *setup, const char *in, size_t len,
-                       const char *want) {
+CONV_FN void conv_check(const struct conv_setup *setup, const char *in, size_t len,
+                        const char *want) {
   struct conv_result whole;
   conv_check_into(setup, in, len, want, &whole);
   conv_result_free(&whole);
