@@ -1,0 +1,5 @@
+# ci/test.d/interop.sh - run by ci/test after the ctest runs: calibrate the suite against
+# a private Postfix instance (ci/interop), using the default preset's smtpcheck.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+SMTPCHECK_BIN=${SMTPCHECK_BIN:-$root/build/default/bin} "$root/ci/interop" postfix
