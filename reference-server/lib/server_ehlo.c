@@ -32,8 +32,10 @@ static void server_greet(struct smtp_server *s, const struct smtp_command *cmd,
 /* server_cmd_helo - RFC 5321 4.1.1.1: HELO gets the one-line 250 with our name (RFC 2034
  * 3: no enhanced code on the HELO reply). */
 void server_cmd_helo(struct smtp_server *s, const struct smtp_command *cmd) {
+  char text[SERVER_TEXT_MAX];
   server_greet(s, cmd, SERVER_GREETED_HELO);
-  server_reply(s, 250, NULL, s->hostname);
+  snprintf(text, sizeof text, "%.255s", s->hostname);
+  server_reply(s, 250, NULL, text);
 }
 
 /* ehlo_line - append "\n" and one keyword line to the EHLO text, if it fits. */

@@ -160,13 +160,21 @@ static bool server_enhanced_valid(const char *e, int code) {
   return e[i] == '\0';
 }
 
-/* server_hook_text - copy a hook's reply text, keeping '\n' line breaks but turning
- * other control octets into spaces so a daemon's text cannot break the reply format. */
+/* The most lines a hook's reply may have: keeps any reply within SERVER_STEP_ROOM. */
+#define SERVER_HOOK_LINES_MAX 8
+
+/* server_hook_text - copy a hook's reply text, keeping up to SERVER_HOOK_LINES_MAX lines
+ * ('\n' separated) and turning other control octets (and further '\n') into spaces, so a
+ * daemon's text cannot break the reply format or overflow the room a step may use. */
 static void server_hook_text(const char *text, char *buf, size_t cap) {
   size_t i = 0;
+  unsigned lines = 1;
   for (; text[i] != '\0' && i + 1 < cap; i++) {
     unsigned char c = (unsigned char)text[i];
-    buf[i] = (c < 0x20 && c != '\n') || c == 0x7f ? ' ' : (char)c;
+    bool keep_lf = c == '\n' && lines < SERVER_HOOK_LINES_MAX;
+    if (keep_lf)
+      lines++;
+    buf[i] = ((c < 0x20 && !keep_lf) || c == 0x7f) ? ' ' : (char)c;
   }
   buf[i] = '\0';
 }

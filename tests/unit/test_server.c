@@ -450,3 +450,54 @@ Test(server_session, accepts_everything_when_the_daemon_gives_no_hooks) {
        GREETING "250 mx.test\r\n250 2.1.0 OK\r\n250 2.1.5 OK\r\n"
                 "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 OK: message accepted\r\n");
 }
+
+/* policy_rcpt - a daemon whose replies are odd on purpose, chosen by the local part. */
+static enum smtp_hook_status policy_rcpt(void *ctx, const struct smtp_command *cmd,
+                                         struct smtp_hook_reply *r) {
+  static const struct {
+    const char *local;
+    enum smtp_hook_status st;
+    struct smtp_hook_reply reply;
+  } rows[] = {
+      {"fwd", SMTP_HOOK_ACCEPT, {251, "2.1.5", "User not local; will forward"}},
+      {"crlf", SMTP_HOOK_REJECT, {550, "5.7.1", "bad\r\n250 injected\x01"}},
+      {"many", SMTP_HOOK_REJECT, {450, "4.2.1", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10"}},
+      {"weird", SMTP_HOOK_REJECT, {250, NULL, "not a refusal"}},
+      {"badenh", SMTP_HOOK_REJECT, {451, "5.1.1", "mismatched class"}},
+      {"nocode", SMTP_HOOK_ACCEPT, {0, NULL, NULL}},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    if (cmd->path.local_len == strlen(rows[i].local) &&
+        memcmp(cmd->path.local, rows[i].local, cmd->path.local_len) == 0) {
+      *r = rows[i].reply;
+      return rows[i].st;
+    }
+  }
+  return SMTP_HOOK_ACCEPT;
+}
+
+Test(server_commands, sends_hook_replies_only_in_a_well_formed_shape) {
+  struct conv_setup s = conv_setup_default();
+  static const struct smtp_server_hooks hooks = {.rcpt = policy_rcpt};
+  struct smtp_server *srv = smtp_server_new(&s.cfg, &hooks, NULL, false);
+  static const char in[] = "HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<fwd@x.test>\r\n"
+                           "RCPT TO:<crlf@x.test>\r\nRCPT TO:<many@x.test>\r\n"
+                           "RCPT TO:<weird@x.test>\r\nRCPT TO:<badenh@x.test>\r\n"
+                           "RCPT TO:<nocode@x.test>\r\n";
+  cr_assert_eq(smtp_server_feed(srv, in, sizeof in - 1), sizeof in - 1);
+  size_t n;
+  const char *out = smtp_server_output(srv, &n);
+  static const char want[] = GREETING "250 mx.test\r\n250 2.1.0 OK\r\n"
+                                      "251 2.1.5 User not local; will forward\r\n"
+                                      "550-5.7.1 bad \r\n550 5.7.1 250 injected \r\n"
+                                      "450-4.2.1 1\r\n450-4.2.1 2\r\n450-4.2.1 3\r\n450-4.2.1 4\r\n"
+                                      "450-4.2.1 5\r\n450-4.2.1 6\r\n450-4.2.1 7\r\n"
+                                      "450 4.2.1 8 9 10\r\n"
+                                      "550 5.1.1 Recipient rejected\r\n"
+                                      "451 4.0.0 mismatched class\r\n"
+                                      "250 2.1.5 OK\r\n";
+  cr_expect_eq(n, sizeof want - 1, "got:\n%.*s", (int)n, out);
+  cr_expect(memcmp(out, want, n < sizeof want - 1 ? n : sizeof want - 1) == 0, "got:\n%.*s", (int)n,
+            out);
+  smtp_server_free(srv);
+}
