@@ -81,6 +81,8 @@ void batch_run(struct daemon *d) {
    * goes into a fresh batch for the next round. */
   d->batch = NULL;
   d->nbatch = d->batch_cap = 0;
+  d->batches++;
+  d->batched_messages += n;
   for (size_t i = 0; i < n; i++) {
     if (list[i]->txn != NULL) {
       sync_one(d, list[i]->txn);

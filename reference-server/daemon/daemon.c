@@ -276,7 +276,8 @@ int daemon_run(struct daemon *d) {
   batch_run(d);
   free_dead(d);
   free(evs);
-  log_msg("stopped");
+  log_msg("stopped: %llu messages made durable in %llu fsync batches",
+          (unsigned long long)d->batched_messages, (unsigned long long)d->batches);
   return 0;
 }
 

@@ -121,6 +121,7 @@ struct daemon {
   bool stop_now;
   uint64_t start_time; /* wall clock seconds at start, for message ids */
   int reserve_fd;      /* spare descriptor, released to refuse a client at EMFILE */
+  uint64_t batches, batched_messages; /* group-commit figures, logged at exit */
 };
 
 #define DAEMON_READ_SIZE 16384
