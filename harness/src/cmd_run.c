@@ -62,7 +62,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
   a->cfg.rcpt = "postmaster";
   a->cfg.ehlo = "smtpcheck.invalid";
   a->cfg.from = "smtpcheck@smtpcheck.invalid";
-  a->cfg.jobs = 4;
+  a->cfg.jobs = 8;
   a->cfg.timeout_ms = 10000;
   a->format = "text";
   for (int i = 1; i < argc; i++) {

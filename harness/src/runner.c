@@ -99,6 +99,7 @@ struct pool {
   const struct script_test *const *tests;
   struct test_result *results;
   size_t n, next;
+  size_t *order; /* indexes into tests, longest expected first */
   char run_id[32];
   pthread_mutex_t lock;
 };
@@ -108,14 +109,56 @@ static void *worker(void *arg) {
   struct pool *p = arg;
   for (;;) {
     pthread_mutex_lock(&p->lock);
-    size_t i = p->next < p->n ? p->next++ : p->n;
+    size_t k = p->next < p->n ? p->next++ : p->n;
     pthread_mutex_unlock(&p->lock);
-    if (i == p->n)
+    if (k == p->n)
       return NULL;
+    size_t i = p->order[k];
     char token[64];
     snprintf(token, sizeof token, "smtpcheck-%s-%zu", p->run_id, i);
     runner_test(p->cfg, p->probe, p->tests[i], token, &p->results[i]);
   }
+}
+
+/* fixed_wait_ms - the time a test is sure to take: its `silence` steps. */
+static long fixed_wait_ms(const struct script_test *t) {
+  long ms = 0;
+  for (size_t i = 0; i < t->nsteps; i++)
+    if (t->steps[i].kind == STEP_EXPECT && t->steps[i].spec.kind == SPEC_SILENCE)
+      ms += t->steps[i].spec.silence_ms;
+  return ms;
+}
+
+/* A test's place in the catalogue and its fixed wait, for sorting. */
+struct wait_key {
+  long ms;
+  size_t index;
+};
+
+/* by_wait - longest fixed wait first, then catalogue order. */
+static int by_wait(const void *a, const void *b) {
+  const struct wait_key *x = a, *y = b;
+  if (x->ms != y->ms)
+    return x->ms > y->ms ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* schedule - start the slow tests first so that the pool finishes together. */
+static size_t *schedule(const struct script_test *const *tests, size_t n) {
+  struct wait_key *keys = calloc(n ? n : 1, sizeof *keys);
+  size_t *order = calloc(n ? n : 1, sizeof *order);
+  if (!keys || !order) {
+    free(keys);
+    free(order);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++)
+    keys[i] = (struct wait_key){fixed_wait_ms(tests[i]), i};
+  qsort(keys, n, sizeof *keys, by_wait);
+  for (size_t i = 0; i < n; i++)
+    order[i] = keys[i].index;
+  free(keys);
+  return order;
 }
 
 /* runner_run - a fixed pool of threads; results land in test order. */
@@ -126,7 +169,14 @@ int runner_run(const struct run_config *cfg, const struct probe_result *probe,
   report->n = n;
   if (!report->results)
     return -1;
-  struct pool p = {.cfg = cfg, .probe = probe, .tests = tests, .results = report->results, .n = n};
+  struct pool p = {.cfg = cfg,
+                   .probe = probe,
+                   .tests = tests,
+                   .results = report->results,
+                   .n = n,
+                   .order = schedule(tests, n)};
+  if (!p.order)
+    return -1;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   snprintf(p.run_id, sizeof p.run_id, "%lx%lx",
@@ -146,6 +196,7 @@ int runner_run(const struct run_config *cfg, const struct probe_result *probe,
   for (int i = 0; i < started; i++)
     pthread_join(threads[i], NULL);
   free(threads);
+  free(p.order);
   pthread_mutex_destroy(&p.lock);
   report->duration_ms = now_ms() - start;
   return 0;

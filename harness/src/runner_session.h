@@ -18,7 +18,7 @@ struct session {
   struct sbuf queue; /* `>+` lines waiting for the next write */
   struct sbuf ehlo;  /* the last EHLO reply, raw; empty before the first */
   bool eof;          /* the server closed its side */
-  bool closed_ok; /* a `closed` alternative matched: steps up to `reconnect` are moot */
+  bool closed_ok;    /* a `closed` alternative matched: steps up to `reconnect` are moot */
   long timeout_ms;   /* per step */
   struct vars vars;
   struct sbuf auth_plain, user_b64, pass_b64;

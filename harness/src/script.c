@@ -455,9 +455,10 @@ size_t script_parse(const char *file, const char *text, size_t len, struct scrip
 
 /* script_ext_due - see script.h. */
 bool script_ext_due(const struct script_test *t, size_t from, const char *kw) {
-  if (!strcasecmp(kw, "STARTTLS"))
-    return true;
-  for (size_t i = from; i < t->nsteps; i++)
+  bool tls_first = !strcasecmp(kw, "STARTTLS");
+  size_t lo = tls_first ? 0 : from, hi = tls_first ? from : t->nsteps;
+  /* RFC 3207 4.2: STARTTLS is offered only before TLS; other keywords may appear after. */
+  for (size_t i = lo; i < hi && i < t->nsteps; i++)
     if (t->steps[i].kind == STEP_STARTTLS)
       return false;
   return true;

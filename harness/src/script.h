@@ -126,9 +126,10 @@ void script_error_add(struct script_errors *errs, const char *file, int line, co
     __attribute__((format(printf, 4, 5)));
 
 /* script_ext_due - true if `require ext kw` is judged by an EHLO reply when the steps
- * from index `from` on are still to run (0 for the probe, i + 1 after the ehlo step i):
- * when none of them is `starttls` (keywords may appear only after TLS), or kw is
- * STARTTLS itself. */
+ * from index `from` on are still to run (0 for the probe, i + 1 after the ehlo step i).
+ * STARTTLS is judged by EHLOs before the first `starttls` step (RFC 3207 4.2: it is not
+ * offered after); any other keyword by EHLOs after the last one (it may appear only
+ * under TLS). */
 bool script_ext_due(const struct script_test *t, size_t from, const char *kw);
 
 /* script_suite_free / script_errors_free - release everything. */

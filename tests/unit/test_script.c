@@ -247,6 +247,8 @@ Test(script_requirements, require_ext_is_judged_after_the_last_starttls) {
   cr_assert_not(script_ext_due(t, 0, "AUTH"), "AUTH may appear only after TLS");
   cr_assert(script_ext_due(t, 0, "starttls"), "STARTTLS is judged in plaintext");
   cr_assert(script_ext_due(t, 5, "AUTH"), "the EHLO after starttls judges");
+  cr_assert(script_ext_due(t, 1, "STARTTLS"), "the EHLO before starttls judges STARTTLS");
+  cr_assert_not(script_ext_due(t, 5, "STARTTLS"), "STARTTLS is not offered under TLS");
   script_suite_free(&s);
   script_errors_free(&e);
 }
