@@ -309,7 +309,7 @@ static void on_readable(struct session *s) {
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
       return;
-    session_close(s, "read error");
+    session_close(s, errno == ECONNRESET ? "reset by peer" : "read error");
     return;
   }
   if (n == 0) {
