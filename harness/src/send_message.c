@@ -109,7 +109,8 @@ static int add_crlf(struct bytes *b, const char *raw, size_t len) {
   return bytes_add(b, raw + start, len - start);
 }
 
-/* send_load_content - file, stdin or the default body; normalised; headers if asked. */
+/* send_load_content - file, stdin or the default body; CRLF-normalised and ended;
+ * headers if asked. */
 int send_load_content(const struct send_options *o, char **out, size_t *len, char *err,
                       size_t errlen) {
   struct bytes raw = {0}, msg = {0};
@@ -141,6 +142,10 @@ int send_load_content(const struct send_options *o, char **out, size_t *len, cha
   if (auto_headers && !send_has_header(raw.p ? raw.p : "", raw.len) && add_headers(&msg, o) < 0)
     goto nomem;
   if (add_crlf(&msg, raw.p ? raw.p : "", raw.len) < 0 || bytes_add(&msg, "", 0) < 0)
+    goto nomem;
+  /* RFC 5322 2.1: every line ends in CRLF, the last one too (DATA and BDAT then agree). */
+  if (msg.len > 0 && (msg.len < 2 || memcmp(msg.p + msg.len - 2, "\r\n", 2) != 0) &&
+      bytes_add(&msg, "\r\n", 2) < 0)
     goto nomem;
   *out = msg.p;
   *len = msg.len;
