@@ -53,7 +53,8 @@ void smtp_server_free(struct smtp_server *s) {
   if (s == NULL)
     return;
   server_txn_reset(s);
-  memset(s->scratch, 0, sizeof s->scratch);
+  /* Credentials may have passed through scratch: wipe in a way the compiler keeps. */
+  explicit_bzero(s->scratch, sizeof s->scratch);
   free(s);
 }
 
