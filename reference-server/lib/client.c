@@ -327,8 +327,18 @@ void smtp_client_eof(struct smtp_client *c) {
     return;
   }
   enum smtp_client_step step = c->pend_count ? c->pending[c->pend_head] : SMTP_STEP_DONE;
-  snprintf(c->error, sizeof c->error, "connection closed by the server %s %s",
-           c->pend_count ? "while waiting for the reply to" : "after", smtp_step_name(step));
+  if (c->pend_count)
+    snprintf(c->error, sizeof c->error,
+             "connection closed by the server while waiting for the reply to %s",
+             smtp_step_name(step));
+  else if (c->state == SMTP_CLIENT_STARTTLS)
+    snprintf(c->error, sizeof c->error,
+             "connection closed by the server before the TLS "
+             "handshake");
+  else
+    snprintf(c->error, sizeof c->error, "connection closed by the server");
+  if (c->state == SMTP_CLIENT_STARTTLS)
+    step = SMTP_STEP_STARTTLS;
   smtpc_fail_remaining(c, step, 0);
   c->state = SMTP_CLIENT_FAILED;
 }

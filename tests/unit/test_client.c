@@ -733,3 +733,20 @@ Test(client, names_every_step) {
   cr_assert_str_eq(smtp_step_name(SMTP_STEP_DONE), "DONE");
   cr_assert_str_eq(smtp_step_name((enum smtp_client_step)99), "?");
 }
+
+Test(client, fails_at_starttls_when_the_server_closes_before_the_handshake) {
+  struct smtp_client_config cfg = config(false, false);
+  cfg.starttls = SMTP_CLIENT_TLS_REQUIRE;
+  struct smtp_client_message m = message(one_rcpt, 1, "x\r\n");
+  const char *script = GREET "250-mx\r\n250 STARTTLS\r\n220 go ahead\r\n";
+  struct smtp_client *c = smtp_client_new(&cfg, &m, 1, NULL, NULL);
+  cr_assert_not_null(c);
+  cr_assert_eq(smtp_client_feed(c, script, strlen(script)), strlen(script));
+  cr_assert_eq(smtp_client_state(c), SMTP_CLIENT_STARTTLS);
+  smtp_client_eof(c);
+  cr_assert_eq(smtp_client_state(c), SMTP_CLIENT_FAILED);
+  cr_assert_str_eq(smtp_client_error(c),
+                   "connection closed by the server before the TLS handshake");
+  cr_assert_eq(smtp_client_result(c, 0)->failed_step, SMTP_STEP_STARTTLS);
+  smtp_client_free(c);
+}
