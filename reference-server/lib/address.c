@@ -362,6 +362,9 @@ ssize_t smtp_path_parse(const char *buf, size_t len, unsigned options, struct sm
     out->has_source_route = true;
     if (!addr_source_route(&c))
       goto out;
+    /* The route is ignored (Appendix C), so is_utf8 speaks only of the mailbox kept;
+     * without SMTP_ADDR_ALLOW_UTF8 a U-label in the route is still refused. */
+    c.utf8_seen = false;
   }
   if (!addr_mailbox(&c, out))
     goto out;

@@ -227,10 +227,13 @@ static size_t reply_wrap_at(const char *t, size_t n, size_t max, size_t *skip) {
  * line. Decisions: a '\n' at the very end of text does not open an empty last line; a
  * segment too long for one 512-octet line is wrapped onto further lines (at the last SP
  * that fits, else hard), never truncated; a malformed code or enhanced code is -1, as
- * is output that does not fit cap. A NUL is written after the reply when cap has room
- * for it; the return value does not count it. */
+ * is output that does not fit cap. Text for more than SMTP_REPLY_LINES_MAX lines is cut
+ * after that many (the last one kept becomes the final line): smtp_reply_parse() could
+ * not index more, and would flag TOO_MANY_LINES on our own replies. A NUL is written after the
+ * reply when cap has room for it; the return value does not count it. */
 int smtp_reply_format(char *buf, size_t cap, int code, const char *enhanced, const char *text) {
   struct reply_out o = {buf, cap, 0, false};
+  size_t lines = 0;
   char digits[3];
   int c1, c2, c3;
 
@@ -260,11 +263,15 @@ int smtp_reply_format(char *buf, size_t cap, int code, const char *enhanced, con
       size_t skip;
       size_t n = reply_wrap_at(p, (size_t)(seg_end - p), max, &skip);
       const char *next = p + n + skip;
-      reply_put_line(&o, digits, next == seg_end && nl == NULL, enhanced, p, n);
+      bool last = (next == seg_end && nl == NULL) || ++lines == SMTP_REPLY_LINES_MAX;
+      reply_put_line(&o, digits, last, enhanced, p, n);
+      if (last)
+        goto done;
       p = next;
     } while (p < seg_end);
     p = nl != NULL ? nl + 1 : end;
   } while (nl != NULL);
+done:
   if (o.overflow || o.pos > (size_t)0x7fffffff)
     return -1;
   if (o.pos < cap)

@@ -158,6 +158,8 @@ static const struct addr_vec addr_vecs[] = {
     BAD("<\xff@x.org>", U8, SYN, "0xFF"),
     BAD("<\"a\\\xc3\xb6\"@x.org>", U8, SYN, "quoted-pair cannot take UTF-8"),
     BAD("<u@[1.2.3.\xc3\xb6]>", U8, SYN, "UTF-8 in a literal"),
+    OK("<@\xc3\xa9.org:u@x.org>", U8, NAME, "U-label in an (ignored) source route"),
+    BAD("<@\xc3\xa9.org:u@x.org>", 0, SMTP_ADDR_UTF8_NOT_ALLOWED, "U-label route without UTF-8"),
 };
 
 /* addr_check - parse v whole from a guard copy and compare. */
@@ -245,6 +247,9 @@ Test(path_parse, marks_null_postmaster_and_utf8_paths) {
   in = guard_copy("<\xc3\xa9@x>", 6);
   cr_assert_eq(smtp_path_parse(in, 6, U8, &p, &err), 6);
   cr_expect(p.is_utf8);
+  in = guard_copy("<@\xc3\xa9:u@x>", 9);
+  cr_assert_eq(smtp_path_parse(in, 9, U8, &p, &err), 9);
+  cr_expect_not(p.is_utf8, "the ignored source route does not make the path UTF-8");
   guard_free_all();
 }
 

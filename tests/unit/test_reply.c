@@ -284,3 +284,21 @@ Test(reply_format, wraps_long_text_into_lines_of_at_most_512_octets_that_parse_b
     guard_free_all();
   }
 }
+
+Test(reply_format, cuts_text_of_more_than_64_lines_so_the_parser_can_index_all) {
+  static char text[300], out[2000];
+  for (size_t i = 0; i < 100; i++) {
+    text[2 * i] = (char)('a' + i % 26);
+    text[2 * i + 1] = '\n';
+  }
+  text[199] = '\0';
+  int n = smtp_reply_format(out, sizeof out, 250, NULL, text);
+  cr_assert_gt(n, 0);
+  const char *in = guard_copy(out, (size_t)n);
+  struct smtp_reply r;
+  cr_assert_eq(smtp_reply_parse(in, (size_t)n, &r), n);
+  cr_expect_eq(r.nlines, SMTP_REPLY_LINES_MAX);
+  cr_expect_eq(r.defects, 0);
+  cr_expect(r.lines[63].len == 1 && r.lines[63].text[0] == 'a' + 63 % 26);
+  guard_free_all();
+}
