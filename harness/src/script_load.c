@@ -107,7 +107,8 @@ size_t script_load_dir(const char *dir, struct script_suite *suite, struct scrip
   struct names names = {0};
   size_t before = errs->n;
   collect(dir, "", 0, &names, errs);
-  qsort(names.v, names.n, sizeof *names.v, by_name);
+  if (names.n)
+    qsort(names.v, names.n, sizeof *names.v, by_name);
   size_t nerr = errs->n - before;
   for (size_t i = 0; i < names.n; i++) {
     char path[8192];
