@@ -6,6 +6,7 @@
   hostile.py --port P starttls-garbage              EHLO, STARTTLS, then a garbage handshake
   hostile.py --port P tls-garbage                   garbage to an implicit-TLS port
   hostile.py --port P vanish [--repeat N]           vanish (RST) in the middle of DATA
+  hostile.py --port P dataline [--bytes 10000000]   inside DATA, one line with no CRLF
 
 Prints one JSON line: what was sent, which reply codes came back, whether and when the
 server closed. A hostile client cannot "fail" here; the calling test decides what the
@@ -176,6 +177,36 @@ def run_vanish(args):
     return results
 
 
+def run_dataline(args):
+    """RFC 5321 4.5.3.1.6 limits a text line to 1000 octets: send one of --bytes inside
+    DATA, then end the message properly and report the reply to the end of data."""
+    p = Probe(args.host, args.port, args.timeout)
+    p.reply()
+    codes = []
+    for cmd in (b"EHLO hostile.test", b"MAIL FROM:<dataline@hostile.test>",
+                b"RCPT TO:<" + args.rcpt.encode() + b">", b"DATA"):
+        p.send(cmd + b"\r\n")
+        codes.append(p.reply())
+    final = None
+    start = time.monotonic()
+    if codes[-1] == "354":
+        p.send(b"Subject: one long line\r\n\r\n")
+        chunk = b"B" * 65536
+        left = args.bytes
+        while left > 0 and not p.closed and time.monotonic() - start < args.timeout:
+            n = min(left, len(chunk))
+            if not p.send(chunk[:n]):
+                break
+            left -= n
+            p.drain()
+        p.send(b"\r\n.\r\n")
+        final = p.reply(args.timeout)
+        p.send(b"QUIT\r\n")
+        p.reply()
+    return p.result(mode="dataline", before_data=codes, end_of_data=final,
+                    seconds=round(time.monotonic() - start, 2))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--host", default="127.0.0.1")
@@ -190,6 +221,8 @@ def main():
     sp.add_argument("--bytes", type=int, default=1_000_000)
     sub.add_parser("starttls-garbage")
     sub.add_parser("tls-garbage")
+    sp = sub.add_parser("dataline")
+    sp.add_argument("--bytes", type=int, default=10_000_000)
     sp = sub.add_parser("vanish")
     sp.add_argument("--repeat", type=int, default=10)
     args = p.parse_args()
@@ -199,6 +232,7 @@ def main():
         "starttls-garbage": run_starttls_garbage,
         "tls-garbage": run_tls_garbage,
         "vanish": run_vanish,
+        "dataline": run_dataline,
     }[args.mode]
     try:
         out = run(args)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_hostile.sh - hostile clients while a well-behaved client delivers 300 messages:
 # 1,000 idle connections, a 10 MB line with no CRLF (RFC 5321 4.5.3.1.4 allows 512),
+# a 10 MB line inside DATA (4.5.3.1.6 allows 1000; --max-size is 5 MB, so 552),
 # 1 MB of NULs and binary garbage, a garbage TLS handshake after STARTTLS and on the
 # implicit-TLS port (RFC 8314), and 20 clients that vanish (RST) in the middle of DATA.
 # Every good message must arrive byte for byte, no vanished message may be delivered,
@@ -24,7 +25,7 @@ port=$(free_port)
 tls_port=$(free_port)
 start_refsmtpd --listen "127.0.0.1:$port" --listen-tls "127.0.0.1:$tls_port" \
   --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --maildir "$md" --domain bench.test \
-  --hostname hostile.bench --max-sessions 5000 --timeout-command 120 --timeout-data 60 --quiet
+  --hostname hostile.bench --max-size 5M --max-sessions 5000 --timeout-command 120 --timeout-data 60 --quiet
 pid=$REFSMTPD_PID
 
 # 1. The idle crowd.
@@ -68,13 +69,15 @@ python3 "$H" --port "$tls_port" --timeout 30 tls-garbage >"$work/tls.json" &
 a4=$!
 python3 "$H" --port "$port" --timeout 30 vanish --repeat 20 >"$work/vanish.json" &
 a5=$!
-for a in $a1 $a2 $a3 $a4 $a5; do bg_track "$a"; done
-for a in $a1 $a2 $a3 $a4 $a5; do
+python3 "$H" --port "$port" --timeout 30 dataline --bytes 10000000 >"$work/dataline.json" &
+a6=$!
+for a in $a1 $a2 $a3 $a4 $a5 $a6; do bg_track "$a"; done
+for a in $a1 $a2 $a3 $a4 $a5 $a6; do
   for _ in $(seq 1 900); do kill -0 "$a" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$a" 2>/dev/null && fail "a hostile client did not finish in 90 s"
   wait "$a" || true
 done
-for f in longline garbage starttls tls vanish; do
+for f in longline garbage starttls tls vanish dataline; do
   echo "  $f: $(cut -c1-300 "$work/$f.json")"
 done
 kill -0 "$pid" 2>/dev/null || fail "refsmtpd died under the hostile clients"
@@ -94,6 +97,8 @@ assert_eq "$(json_field "$st" starttls)" 220 "STARTTLS is offered and answered 2
 assert_eq "$(json_field "$st" server_closed)" True "a garbage handshake after STARTTLS ends the connection"
 assert_eq "$(json_field "$(cat "$work/tls.json")" server_closed)" True "a garbage handshake on the TLS port ends the connection"
 assert_eq "$(json_field "$(cat "$work/vanish.json")" reached_data)" 20 "20 clients vanished inside DATA"
+assert_eq "$(json_field "$(cat "$work/dataline.json")" end_of_data)" 552 \
+  "a 10 MB message of one line gets 552 at its end (RFC 1870, over --max-size 5M)"
 
 # 5. The good client finishes; everything it sent is there, nothing else.
 for _ in $(seq 1 600); do kill -0 "$goodpid" 2>/dev/null || break; sleep 0.1; done
@@ -105,6 +110,8 @@ out=$(python3 "$BENCH_TOOLS/maildir_verify.py" --maildir "$md" --tag "$tag" --si
   fail "the Maildir does not hold exactly the good messages"
 }
 pass "the Maildir holds exactly the $good good messages, byte for byte: $out"
+leftover=$(find "$md/tmp" -type f | wc -l)
+assert_eq "$leftover" 0 "no file left in tmp/ by the vanished or refused messages"
 
 # 6. Still serving, still holding the idle crowd, memory bounded.
 out=$(python3 "$BENCH_TOOLS/hold.py" --port "$port" --count 1 --hold 0)
