@@ -27,6 +27,26 @@ static void replay_on_alarm(int sig) {
   _exit(70);
 }
 
+/* Sanitizer runtimes call this before they exit (weak: absent without sanitizers). */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+/* replay_name_crash - say which input crashed (async-signal-safe writes only). */
+static void replay_name_crash(void) {
+  const char *f = replay_current;
+  static const char head[] = "fuzz replay: crash on input ";
+  if (f == NULL)
+    return;
+  if (write(2, head, sizeof head - 1) < 0 || write(2, f, strlen(f)) < 0 || write(2, "\n", 1) < 0)
+    return;
+}
+
+/* replay_on_abort - an invariant violation aborted: name the input, then die as before. */
+static void replay_on_abort(int sig) {
+  replay_name_crash();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 /* replay_read - the whole file in a malloc of exactly its size (NULL + errno on failure). */
 static uint8_t *replay_read(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -139,6 +159,9 @@ int fuzz_replay_main(int argc, char **argv) {
     if (strncmp(argv[i], "-timeout=", 9) == 0)
       replay_timeout_s = (unsigned)strtoul(argv[i] + 9, NULL, 10);
   signal(SIGALRM, replay_on_alarm);
+  signal(SIGABRT, replay_on_abort);
+  if (__sanitizer_set_death_callback != NULL)
+    __sanitizer_set_death_callback(replay_name_crash);
   if (LLVMFuzzerInitialize != NULL)
     LLVMFuzzerInitialize(&argc, &argv);
   for (int i = 1; i < argc && rc == 0; i++) {

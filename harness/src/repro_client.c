@@ -1,0 +1,515 @@
+/* repro_client.c - drive the client engine with a fuzz_client input and check it. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_buf.h"
+#include "gen_session.h"
+#include "repro_session.h"
+#include "smtp/client.h"
+#include "smtp/command.h"
+#include "smtp/data.h"
+#include "smtp/ext.h"
+#include "smtp/reply.h"
+
+/* DATA replies remembered (two messages, retries are not expected). */
+#define CLI_DATA_MAX 16
+#define CLI_RCPTS_MAX 4
+
+/* What the client is sending, as a server reading its output would see it. */
+enum cli_mode {
+  CLI_CMD = 0, /* command lines */
+  CLI_AWAIT,   /* after a group-ending command: nothing until its reply */
+  CLI_CONTENT, /* after 354: dot-stuffed content up to CRLF.CRLF */
+  CLI_BDAT,    /* the octets of a BDAT chunk */
+};
+
+/* One run of the client engine over the input. */
+struct cli_run {
+  const struct gen_session *in;
+  const struct repro_trace *trace;
+  struct smtp_client_config cfg;
+  struct smtp_client_message msgs[2];
+  const char *rcpts[CLI_RCPTS_MAX];
+  size_t nmsgs;
+  struct smtp_client *c;
+  /* Shadow server: the client's output decoded. */
+  struct gen_buf out, content, expect;
+  size_t cursor;
+  enum cli_mode mode;
+  size_t await_cmd; /* commands sent when the group ended */
+  bool await_data;  /* the group ended with DATA */
+  struct smtp_unstuffer unstuffer;
+  uint64_t bdat_left;
+  bool bdat_last;
+  size_t commands, replies;
+  int data_codes[CLI_DATA_MAX];
+  size_t ndata_replies, ndata_cmds;
+  size_t nmail, completed;
+  bool quit_sent, auth_sent, tls;
+  char *why;
+  size_t whylen;
+  bool failed;
+};
+
+/* cli_fail - record the first broken rule. */
+static void cli_fail(struct cli_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cli_fail(struct cli_run *r, const char *fmt, ...) {
+  if (r->failed)
+    return;
+  r->failed = true;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->why, r->whylen, fmt, ap);
+  va_end(ap);
+}
+
+/* cli_note - a transcript remark. */
+static void cli_note(struct cli_run *r, const char *text) {
+  if (r->trace != NULL && r->trace->fn != NULL)
+    r->trace->fn(r->trace->ctx, REPRO_EV_NOTE, text, strlen(text));
+}
+
+/* cli_setup - configuration and messages from the controls. */
+static void cli_setup(struct cli_run *r) {
+  static const char *const all_rcpts[CLI_RCPTS_MAX] = {"a@example.org", "b@example.org",
+                                                       "postmaster", "\"q x\"@example.org"};
+  unsigned opts = gen_session_ctl(r->in, GEN_CLI_OPTS);
+  unsigned tls = gen_session_ctl(r->in, GEN_CLI_TLS);
+  unsigned rc = gen_session_ctl(r->in, GEN_CLI_RCPTS);
+  memset(&r->cfg, 0, sizeof r->cfg);
+  r->cfg.ehlo = "client.fuzz.example";
+  r->cfg.use_pipelining = opts & 1u;
+  r->cfg.use_chunking = opts & 2u;
+  if (opts & 4u) {
+    r->cfg.auth_user = "fuzzuser";
+    r->cfg.auth_pass = "fuzzpass";
+  }
+  r->cfg.starttls = (tls % 4) == 1   ? SMTP_CLIENT_TLS_OPPORTUNISTIC
+                    : (tls % 4) == 2 ? SMTP_CLIENT_TLS_REQUIRE
+                                     : SMTP_CLIENT_TLS_NONE;
+  for (size_t i = 0; i < CLI_RCPTS_MAX; i++)
+    r->rcpts[i] = all_rcpts[i];
+  r->nmsgs = (tls & 4u) ? 2 : 1;
+  for (size_t i = 0; i < r->nmsgs; i++) {
+    struct smtp_client_message *m = &r->msgs[i];
+    m->from = (rc & 4u) ? "" : (rc & 8u) ? "j\xc3\xb6rg@example.org" : "sender@example.org";
+    m->rcpts = r->rcpts;
+    m->nrcpts = i == 0 ? (rc & 3u) + 1 : 1;
+    m->content =
+        gen_session_content(gen_session_ctl(r->in, GEN_CLI_CONTENT) + (unsigned)i, &m->content_len);
+  }
+}
+
+/* cli_on_reply - every reply the client consumes. */
+static void cli_on_reply(void *ctx, enum smtp_client_step step, const struct smtp_reply *reply) {
+  struct cli_run *r = ctx;
+  if (reply->code < 0 || reply->code > 999)
+    cli_fail(r, "reply handed to on_reply has code %d", reply->code);
+  if (r->trace != NULL && r->trace->fn != NULL) {
+    char note[64];
+    snprintf(note, sizeof note, "client takes %d as the reply to %s", reply->code,
+             smtp_step_name(step));
+    cli_note(r, note);
+  }
+  if (step == SMTP_STEP_GREETING || step == SMTP_STEP_DONE)
+    return;
+  r->replies++;
+  if (step == SMTP_STEP_DATA && r->ndata_replies < CLI_DATA_MAX)
+    r->data_codes[r->ndata_replies++] = reply->code;
+}
+
+/* cli_expected_content - what a server must receive: bare LF as CRLF, a final CRLF. */
+static void cli_expected_content(struct cli_run *r, const struct smtp_client_message *m) {
+  const char *s = m->content;
+  r->expect.len = 0;
+  for (size_t i = 0; i < m->content_len; i++) {
+    if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+      gen_buf_putc(&r->expect, '\r');
+    gen_buf_putc(&r->expect, s[i]);
+  }
+  size_t n = r->expect.len;
+  if (n > 0 && !(n >= 2 && r->expect.data[n - 2] == '\r' && r->expect.data[n - 1] == '\n'))
+    gen_buf_puts(&r->expect, "\r\n");
+}
+
+/* cli_current - the message the last MAIL began. */
+static const struct smtp_client_message *cli_current(struct cli_run *r) {
+  return r->nmail > 0 && r->nmail <= r->nmsgs ? &r->msgs[r->nmail - 1] : NULL;
+}
+
+/* cli_param_allowed - RFC 5321 4.1.1.11: parameters only of offered extensions. */
+static bool cli_param_allowed(const struct smtp_param *p, unsigned offers) {
+  static const struct {
+    const char *kw;
+    unsigned ext;
+  } map[] = {{"SIZE", SMTP_EXT_SIZE},         {"BODY", SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME},
+             {"SMTPUTF8", SMTP_EXT_SMTPUTF8}, {"AUTH", SMTP_EXT_AUTH},
+             {"RET", SMTP_EXT_DSN},           {"ENVID", SMTP_EXT_DSN},
+             {"NOTIFY", SMTP_EXT_DSN},        {"ORCPT", SMTP_EXT_DSN}};
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strlen(map[i].kw) == p->key_len && strncasecmp(map[i].kw, p->key, p->key_len) == 0)
+      return (offers & map[i].ext) != 0;
+  return false;
+}
+
+/* cli_check_path - the path of MAIL/RCPT is one the configuration names. */
+static void cli_check_path(struct cli_run *r, const struct smtp_command *cmd,
+                           const struct smtp_client_message *m) {
+  char got[600];
+  if (smtp_path_format(&cmd->path, got, sizeof got) < 0) {
+    cli_fail(r, "client sent a path smtp_path_format cannot write");
+    return;
+  }
+  if (cmd->verb == SMTP_VERB_MAIL) {
+    char want[300];
+    snprintf(want, sizeof want, "<%s>", m->from);
+    if (strcmp(got, want) != 0)
+      cli_fail(r, "MAIL FROM:%s, configured sender is %s", got, want);
+    return;
+  }
+  for (size_t i = 0; i < m->nrcpts; i++) {
+    char want[300];
+    snprintf(want, sizeof want, "<%s>", m->rcpts[i]);
+    if (strcasecmp(got, want) == 0 ||
+        (strcasecmp(m->rcpts[i], "postmaster") == 0 && strcasecmp(got, "<postmaster>") == 0))
+      return;
+  }
+  cli_fail(r, "RCPT TO:%s is not a configured recipient", got);
+}
+
+/* cli_command - one command line the client sent. */
+static void cli_command(struct cli_run *r, const char *line, size_t len) {
+  struct smtp_command cmd;
+  struct smtp_command_error err;
+  unsigned offers = smtp_client_offers(r->c);
+  r->commands++;
+  if (r->quit_sent) {
+    cli_fail(r, "client sent \"%.*s\" after QUIT", (int)(len > 60 ? 60 : len), line);
+    return;
+  }
+  if (smtp_command_parse(line, len, SMTP_EXT_ALL, &cmd, &err) != 0) {
+    bool sasl = r->auth_sent && len > 0 &&
+                strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+                             "nopqrstuvwxyz0123456789+/=*") == len;
+    if (!sasl)
+      cli_fail(r, "client sent \"%.*s\", which is not a command (%d %s)",
+               (int)(len > 60 ? 60 : len), line, err.code, err.text ? err.text : "");
+    return;
+  }
+  const struct smtp_client_message *m = cli_current(r);
+  switch (cmd.verb) {
+  case SMTP_VERB_EHLO:
+  case SMTP_VERB_HELO:
+    if (cmd.arg_len != strlen(r->cfg.ehlo) || memcmp(cmd.arg, r->cfg.ehlo, cmd.arg_len) != 0)
+      cli_fail(r, "EHLO/HELO names \"%.*s\", not the configured name", (int)cmd.arg_len, cmd.arg);
+    break;
+  case SMTP_VERB_STARTTLS:
+    if (r->cfg.starttls == SMTP_CLIENT_TLS_NONE || r->tls || !(offers & SMTP_EXT_STARTTLS))
+      cli_fail(r, "STARTTLS sent though %s", r->tls ? "TLS is up" : "not configured or offered");
+    break;
+  case SMTP_VERB_AUTH:
+    if (r->cfg.auth_user == NULL || !(offers & SMTP_EXT_AUTH))
+      cli_fail(r, "AUTH sent though not configured or not offered (RFC 4954 4)");
+    r->auth_sent = true;
+    break;
+  case SMTP_VERB_MAIL:
+    r->nmail++;
+    m = cli_current(r);
+    if (m == NULL) {
+      cli_fail(r, "MAIL number %zu for %zu message(s)", r->nmail, r->nmsgs);
+      break;
+    }
+    if (r->cfg.starttls == SMTP_CLIENT_TLS_REQUIRE && !r->tls)
+      cli_fail(r, "MAIL sent in clear though TLS is required");
+    cli_check_path(r, &cmd, m);
+    if (cmd.path.is_utf8 && !((offers & SMTP_EXT_SMTPUTF8) && cmd.smtputf8))
+      cli_fail(r, "UTF-8 sender without SMTPUTF8 offered and requested (RFC 6531 3.4)");
+    /* fall through */
+  case SMTP_VERB_RCPT:
+    if (m == NULL) {
+      cli_fail(r, "RCPT before any MAIL");
+      break;
+    }
+    if (cmd.verb == SMTP_VERB_RCPT)
+      cli_check_path(r, &cmd, m);
+    for (size_t i = 0; i < cmd.nparams; i++)
+      if (!cli_param_allowed(&cmd.params[i], offers))
+        cli_fail(r, "parameter %.*s of an extension the server did not offer (RFC 5321 4.1.1.11)",
+                 (int)cmd.params[i].key_len, cmd.params[i].key);
+    break;
+  case SMTP_VERB_DATA:
+    r->ndata_cmds++;
+    break;
+  case SMTP_VERB_BDAT:
+    if (!r->cfg.use_chunking || !(offers & SMTP_EXT_CHUNKING))
+      cli_fail(r, "BDAT sent though CHUNKING not configured or offered (RFC 3030)");
+    r->mode = CLI_BDAT;
+    r->bdat_left = cmd.bdat_size;
+    r->bdat_last = cmd.bdat_last;
+    break;
+  case SMTP_VERB_QUIT:
+    r->quit_sent = true;
+    break;
+  case SMTP_VERB_RSET:
+  case SMTP_VERB_NOOP:
+    break;
+  default:
+    cli_fail(r, "client sent %s, which no step of its session needs", smtp_verb_name(cmd.verb));
+  }
+  /* RFC 2920 3.1, RFC 3207 4: these end a pipeline group: wait for the reply. */
+  switch (cmd.verb) {
+  case SMTP_VERB_EHLO:
+  case SMTP_VERB_HELO:
+  case SMTP_VERB_DATA:
+  case SMTP_VERB_QUIT:
+  case SMTP_VERB_NOOP:
+  case SMTP_VERB_STARTTLS:
+  case SMTP_VERB_AUTH:
+    r->mode = CLI_AWAIT;
+    r->await_cmd = r->commands;
+    r->await_data = cmd.verb == SMTP_VERB_DATA;
+    break;
+  default:
+    break;
+  }
+}
+
+/* cli_content_done - the whole content of a message went out: compare it. */
+static void cli_content_done(struct cli_run *r, const char *kind, bool raw) {
+  const struct smtp_client_message *m = cli_current(r);
+  if (m == NULL)
+    return;
+  if (raw) {
+    r->expect.len = 0;
+    gen_buf_put(&r->expect, m->content, m->content_len);
+  } else {
+    cli_expected_content(r, m);
+  }
+  if (r->content.len != r->expect.len ||
+      (r->expect.len > 0 && memcmp(r->content.data, r->expect.data, r->expect.len) != 0))
+    cli_fail(r, "%s content differs from the message (%zu octets sent, %zu expected)", kind,
+             r->content.len, r->expect.len);
+  r->content.len = 0;
+  r->completed++;
+}
+
+/* cli_decode - walk the client's new output as a server would. */
+static void cli_decode(struct cli_run *r) {
+  while (!r->failed && r->cursor < r->out.len) {
+    const char *p = r->out.data + r->cursor;
+    size_t left = r->out.len - r->cursor;
+    if (r->mode == CLI_AWAIT) {
+      if (r->replies < r->await_cmd) {
+        cli_fail(r,
+                 "client sent \"%.20s\" before the reply to a command that ends a pipeline "
+                 "group (RFC 2920 3.1)",
+                 p);
+        return;
+      }
+      r->mode = CLI_CMD;
+      if (r->await_data) {
+        size_t i = r->ndata_cmds - 1;
+        if (i < r->ndata_replies && r->data_codes[i] == 354) {
+          r->mode = CLI_CONTENT;
+          memset(&r->unstuffer, 0, sizeof r->unstuffer);
+          r->content.len = 0;
+        }
+      }
+      continue;
+    }
+    if (r->mode == CLI_CONTENT) {
+      char *tmp = malloc(left + 2);
+      size_t got = 0;
+      bool done = false;
+      if (tmp == NULL)
+        return;
+      size_t used = smtp_unstuff(&r->unstuffer, p, left, tmp, &got, &done);
+      gen_buf_put(&r->content, tmp, got);
+      free(tmp);
+      r->cursor += used;
+      if (done) {
+        r->commands++; /* the end mark is answered like a command */
+        cli_content_done(r, "DATA", false);
+        r->mode = CLI_CMD;
+      }
+      continue;
+    }
+    if (r->mode == CLI_BDAT) {
+      size_t take = left < r->bdat_left ? left : (size_t)r->bdat_left;
+      gen_buf_put(&r->content, p, take);
+      r->cursor += take;
+      r->bdat_left -= take;
+      if (r->bdat_left == 0) {
+        r->mode = CLI_CMD;
+        if (r->bdat_last)
+          cli_content_done(r, "BDAT", true);
+      }
+      continue;
+    }
+    const char *lf = NULL;
+    for (size_t i = 1; i < left && lf == NULL; i++)
+      if (p[i] == '\n' && p[i - 1] == '\r')
+        lf = p + i;
+    if (lf == NULL)
+      return; /* a partial command: wait for the rest */
+    size_t len = (size_t)(lf - p) - 1;
+    if (memchr(p, '\n', len) != NULL || memchr(p, '\r', len) != NULL)
+      cli_fail(r, "client command line with a bare CR or LF (RFC 5321 2.3.8)");
+    r->cursor += len + 2;
+    cli_command(r, p, len);
+  }
+}
+
+/* cli_drain - take the client's output, trace it, decode it, check pipelining. */
+static void cli_drain(struct cli_run *r) {
+  size_t len;
+  const char *p = smtp_client_output(r->c, &len);
+  if (len > 0) {
+    if (r->trace != NULL && r->trace->fn != NULL)
+      r->trace->fn(r->trace->ctx, REPRO_EV_CLIENT, p, len);
+    gen_buf_put(&r->out, p, len);
+    smtp_client_output_done(r->c, len);
+  }
+  cli_decode(r);
+  bool pipelining = r->cfg.use_pipelining && (smtp_client_offers(r->c) & SMTP_EXT_PIPELINING);
+  if (!r->failed && !pipelining && r->commands > r->replies + 1)
+    cli_fail(r, "%zu commands outstanding without PIPELINING (RFC 2920)", r->commands - r->replies);
+}
+
+/* cli_check_results - per-message outcomes once the session is over. */
+static void cli_check_results(struct cli_run *r) {
+  size_t delivered = 0;
+  for (size_t i = 0; i < r->nmsgs && !r->failed; i++) {
+    const struct smtp_client_result *res = smtp_client_result(r->c, i);
+    if (res == NULL) {
+      cli_fail(r, "no result for message %zu", i);
+      break;
+    }
+    if (res->rcpts_accepted > r->msgs[i].nrcpts)
+      cli_fail(r, "message %zu: %zu recipients accepted of %zu", i, res->rcpts_accepted,
+               r->msgs[i].nrcpts);
+    if (res->failed_step == SMTP_STEP_DONE) {
+      delivered++;
+      if (res->final_code < 200 || res->final_code > 299 || res->rcpts_accepted == 0)
+        cli_fail(r, "message %zu delivered with final code %d and %zu recipients", i,
+                 res->final_code, res->rcpts_accepted);
+    } else if (res->final_code != 0 && (res->final_code < 100 || res->final_code > 999)) {
+      cli_fail(r, "message %zu failed with code %d", i, res->final_code);
+    }
+  }
+  if (!r->failed && delivered > r->completed)
+    cli_fail(r, "%zu message(s) reported delivered, %zu content(s) fully sent", delivered,
+             r->completed);
+  if (!r->failed && smtp_client_state(r->c) == SMTP_CLIENT_FAILED) {
+    const char *e = smtp_client_error(r->c);
+    if (e == NULL || e[0] == '\0')
+      cli_fail(r, "FAILED without an error message");
+  }
+}
+
+/* cli_feed_all - the server's stream in the input's reads. */
+static void cli_feed_all(struct cli_run *r) {
+  const char *st = r->in->stream;
+  size_t len = r->in->stream_len, pos = 0;
+  bool stop = false;
+  for (size_t k = 0; pos < len && !r->failed && !stop; k++) {
+    enum smtp_client_state state = smtp_client_state(r->c);
+    if (state == SMTP_CLIENT_DONE || state == SMTP_CLIENT_FAILED)
+      break;
+    size_t end = pos + gen_session_read_len(r->in, GEN_CLI_READS, k, st + pos, len - pos);
+    if (r->trace != NULL && r->trace->fn != NULL)
+      r->trace->fn(r->trace->ctx, REPRO_EV_SERVER, st + pos, end - pos);
+    while (pos < end && !r->failed) {
+      size_t n = smtp_client_feed(r->c, st + pos, end - pos);
+      if (n > end - pos) {
+        cli_fail(r, "feed consumed %zu of %zu octets", n, end - pos);
+        return;
+      }
+      pos += n;
+      cli_drain(r);
+      state = smtp_client_state(r->c);
+      if (state == SMTP_CLIENT_STARTTLS) {
+        char note[96];
+        snprintf(note, sizeof note, "STARTTLS: discarding %zu unread octets, TLS handshake",
+                 end - pos);
+        cli_note(r, note);
+        pos = end;
+        if (gen_session_ctl(r->in, GEN_CLI_OPTS) & 8u) {
+          cli_note(r, "TLS handshake fails: connection dropped");
+          stop = true;
+          break;
+        }
+        smtp_client_tls_started(r->c);
+        r->tls = true;
+        r->auth_sent = false;
+        cli_drain(r);
+        break;
+      }
+      if (state == SMTP_CLIENT_DONE || state == SMTP_CLIENT_FAILED) {
+        stop = true;
+        break;
+      }
+      if (n == 0) {
+        cli_fail(r, "client RUNNING with empty output consumed nothing");
+        return;
+      }
+    }
+  }
+}
+
+/* repro_client_session - see repro_session.h. */
+int repro_client_session(const uint8_t *data, size_t size, const struct repro_trace *trace,
+                         char *why, size_t whylen) {
+  struct gen_session in;
+  struct cli_run *r = calloc(1, sizeof *r);
+  if (whylen > 0)
+    why[0] = '\0';
+  if (r == NULL) {
+    snprintf(why, whylen, "out of memory");
+    return -1;
+  }
+  gen_session_decode(data, size, &in);
+  r->in = &in;
+  r->trace = trace;
+  r->why = why;
+  r->whylen = whylen;
+  cli_setup(r);
+  r->c = smtp_client_new(&r->cfg, r->msgs, r->nmsgs, cli_on_reply, r);
+  if (r->c == NULL) {
+    cli_fail(r, "smtp_client_new refused a valid configuration");
+    goto out;
+  }
+  cli_drain(r);
+  cli_feed_all(r);
+  if (!r->failed && (gen_session_ctl(&in, GEN_CLI_TLS) & 8u) &&
+      smtp_client_state(r->c) == SMTP_CLIENT_RUNNING) {
+    cli_note(r, "server closes the connection");
+    smtp_client_eof(r->c);
+    cli_drain(r);
+    enum smtp_client_state st = smtp_client_state(r->c);
+    if (st != SMTP_CLIENT_DONE && st != SMTP_CLIENT_FAILED)
+      cli_fail(r, "still running after the server closed");
+  }
+  enum smtp_client_state st = smtp_client_state(r->c);
+  if (!r->failed && (st == SMTP_CLIENT_DONE || st == SMTP_CLIENT_FAILED)) {
+    size_t before = r->out.len;
+    size_t n = smtp_client_feed(r->c, "250 OK\r\n", 8);
+    cli_drain(r);
+    if (n != 0 || r->out.len != before)
+      cli_fail(r, "client read %zu / wrote %zu octets after the session ended", n,
+               r->out.len - before);
+    cli_check_results(r);
+  }
+out:
+  if (r->c != NULL)
+    smtp_client_free(r->c);
+  int rc = r->failed ? -1 : 0;
+  gen_buf_free(&r->out);
+  gen_buf_free(&r->content);
+  gen_buf_free(&r->expect);
+  free(r);
+  return rc;
+}

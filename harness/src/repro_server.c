@@ -1,0 +1,566 @@
+/* repro_server.c - drive the server engine with a fuzz_server input and check it. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_buf.h"
+#include "gen_session.h"
+#include "repro_session.h"
+#include "smtp/ext.h"
+#include "smtp/reply.h"
+#include "smtp/server.h"
+
+/* STARTTLS switches remembered from the input-chosen run for the octet-wise run. */
+#define SRV_TLS_MAX 64
+
+/* One STARTTLS switch: the engine stopped at octet `at`; the read ended at `to`. */
+struct srv_tls_point {
+  size_t at, to;
+};
+
+/* Everything one run of the engine over the input produced and checked. */
+struct srv_run {
+  const struct gen_session *in;
+  struct smtp_server_config cfg;
+  bool octetwise; /* one octet per feed, with the unit accounting */
+  const struct repro_trace *trace;
+  struct srv_tls_point points[SRV_TLS_MAX];
+  size_t ntls;
+  size_t tls_known; /* octet-wise run: switches the input-chosen run saw */
+  struct smtp_server *s;
+  struct gen_buf out, content, log;
+  size_t reply_pos; /* parse cursor in out */
+  size_t nreplies;
+  int last_code;
+  /* Hook bookkeeping (RFC 5321 3.3 order). */
+  unsigned hook_calls;
+  unsigned pending; /* 2 or 3 while a hook is PENDING */
+  char pending_kind;
+  bool in_data, txn_open, authed, tls;
+  unsigned rcpts_ok;
+  /* One reply per command: replies since the current command line began. */
+  size_t unit_replies;
+  int unit_first;
+  bool unit_data;
+  char prev_octet;
+  size_t octet_pos;         /* client octets fed so far (octet-wise run) */
+  struct smtp_reply *reply; /* scratch, too big for the stack of a fuzz loop */
+  char *why;
+  size_t whylen;
+  bool failed;
+};
+
+/* srv_fail - record the first broken rule. */
+static void srv_fail(struct srv_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void srv_fail(struct srv_run *r, const char *fmt, ...) {
+  if (r->failed)
+    return;
+  r->failed = true;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->why, r->whylen, fmt, ap);
+  va_end(ap);
+}
+
+/* srv_note - a transcript remark (only the traced run has a trace). */
+static void srv_note(struct srv_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void srv_note(struct srv_run *r, const char *fmt, ...) {
+  if (r->trace == NULL || r->trace->fn == NULL)
+    return;
+  char text[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    r->trace->fn(r->trace->ctx, REPRO_EV_NOTE, text, strlen(text));
+}
+
+/* srv_config - the server configuration the controls choose. */
+static void srv_config(const struct gen_session *in, struct smtp_server_config *cfg) {
+  unsigned opts = gen_session_ctl(in, GEN_SRV_OPTS);
+  unsigned off = gen_session_ctl(in, GEN_SRV_EXT_A) | gen_session_ctl(in, GEN_SRV_EXT_B) << 4 |
+                 (gen_session_ctl(in, GEN_SRV_EXT_C) & 3u) << 8;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->hostname = "mx.fuzz.example";
+  cfg->extensions = SMTP_EXT_ALL & ~off;
+  cfg->auth_mechanisms = "PLAIN LOGIN";
+  cfg->auth_requires_tls = (opts & 2) != 0;
+  cfg->mail_requires_auth = (opts & 4) != 0;
+  if (opts & 8) {
+    cfg->max_size = 2000;
+    cfg->max_errors = 3;
+    cfg->max_auth_failures = 2;
+  }
+}
+
+/* srv_next_answer - the input's answer for the next hook call (two per control field). */
+static unsigned srv_next_answer(struct srv_run *r) {
+  unsigned k = r->hook_calls++;
+  unsigned v = gen_session_ctl(r->in, GEN_SRV_HOOKS + (k / 2) % GEN_SRV_HOOK_FIELDS);
+  return k % 2 == 0 ? v & 3u : (v >> 2) & 3u;
+}
+
+/* srv_reject_reply - what a rejecting hook of this kind says. */
+static void srv_reject_reply(char kind, struct smtp_hook_reply *reply) {
+  switch (kind) {
+  case 'M':
+    *reply = (struct smtp_hook_reply){553, "5.1.8", "fuzz hook refuses the sender"};
+    break;
+  case 'R':
+    *reply = (struct smtp_hook_reply){550, "5.1.1", "fuzz hook refuses the recipient"};
+    break;
+  case 'A':
+    *reply = (struct smtp_hook_reply){535, "5.7.8", "fuzz hook refuses the credentials"};
+    break;
+  default:
+    *reply = (struct smtp_hook_reply){554, "5.6.0", "fuzz hook refuses the message"};
+  }
+}
+
+/* srv_accepted - bookkeeping once a hook's decision is final. */
+static void srv_accepted(struct srv_run *r, char kind, bool accept) {
+  if (kind == 'M' && accept) {
+    r->txn_open = true;
+    r->rcpts_ok = 0;
+  } else if (kind == 'R' && accept) {
+    r->rcpts_ok++;
+  } else if (kind == 'A' && accept) {
+    r->authed = true;
+  }
+}
+
+/* srv_answer - answer a hook as the input says; log the call for the run comparison. */
+static enum smtp_hook_status srv_answer(struct srv_run *r, char kind,
+                                        struct smtp_hook_reply *reply) {
+  static const char *const names[] = {"ACCEPT", "REJECT", "PENDING (then ACCEPT)",
+                                      "PENDING (then REJECT)"};
+  unsigned a = srv_next_answer(r);
+  gen_buf_putc(&r->log, kind);
+  gen_buf_putc(&r->log, (char)('0' + a));
+  srv_note(r, "hook %s -> %s",
+           kind == 'M'   ? "mail"
+           : kind == 'R' ? "rcpt"
+           : kind == 'A' ? "auth"
+                         : "data_end",
+           names[a]);
+  if (a == 1)
+    srv_reject_reply(kind, reply);
+  if (a >= 2) {
+    r->pending = a;
+    r->pending_kind = kind;
+    return SMTP_HOOK_PENDING;
+  }
+  srv_accepted(r, kind, a == 0);
+  return a == 0 ? SMTP_HOOK_ACCEPT : SMTP_HOOK_REJECT;
+}
+
+/* Hooks: check the order RFC 5321 3.3 implies, then answer. */
+static enum smtp_hook_status srv_hook_mail(void *ctx, const struct smtp_command *cmd,
+                                           struct smtp_hook_reply *reply) {
+  struct srv_run *r = ctx;
+  if (cmd->verb != SMTP_VERB_MAIL)
+    srv_fail(r, "mail hook called for verb %d", (int)cmd->verb);
+  if (r->txn_open)
+    srv_fail(r, "mail hook called inside an open transaction (RFC 5321 4.1.4: nested MAIL)");
+  if (r->cfg.mail_requires_auth && !r->authed)
+    srv_fail(r, "mail hook called before AUTH though mail_requires_auth (530 expected)");
+  return srv_answer(r, 'M', reply);
+}
+
+static enum smtp_hook_status srv_hook_rcpt(void *ctx, const struct smtp_command *cmd,
+                                           struct smtp_hook_reply *reply) {
+  struct srv_run *r = ctx;
+  if (cmd->verb != SMTP_VERB_RCPT)
+    srv_fail(r, "rcpt hook called for verb %d", (int)cmd->verb);
+  if (!r->txn_open)
+    srv_fail(r, "rcpt hook called without an accepted MAIL (RFC 5321 3.3: 503 expected)");
+  return srv_answer(r, 'R', reply);
+}
+
+static void srv_hook_data_begin(void *ctx) {
+  struct srv_run *r = ctx;
+  gen_buf_putc(&r->log, 'B');
+  if (r->in_data)
+    srv_fail(r, "data_begin called twice");
+  if (!r->txn_open || r->rcpts_ok == 0)
+    srv_fail(r, "message content begins without an accepted RCPT (RFC 5321 3.3)");
+  r->in_data = true;
+}
+
+static void srv_hook_data_chunk(void *ctx, const char *data, size_t len) {
+  struct srv_run *r = ctx;
+  if (!r->in_data)
+    srv_fail(r, "data_chunk outside data_begin .. data_end");
+  gen_buf_put(&r->content, data, len);
+}
+
+static enum smtp_hook_status srv_hook_data_end(void *ctx, unsigned defects,
+                                               struct smtp_hook_reply *reply) {
+  struct srv_run *r = ctx;
+  if (!r->in_data)
+    srv_fail(r, "data_end without data_begin");
+  r->in_data = false;
+  r->txn_open = false;
+  gen_buf_printf(&r->log, "E%x", defects);
+  return srv_answer(r, 'E', reply);
+}
+
+static void srv_hook_reset(void *ctx) {
+  struct srv_run *r = ctx;
+  gen_buf_putc(&r->log, 'X');
+  r->in_data = false;
+  r->txn_open = false;
+}
+
+static enum smtp_hook_status srv_hook_auth(void *ctx, const char *mechanism, const char *user,
+                                           size_t user_len, const char *pass, size_t pass_len,
+                                           struct smtp_hook_reply *reply) {
+  struct srv_run *r = ctx;
+  if (mechanism == NULL || (user_len > 0 && user == NULL) || (pass_len > 0 && pass == NULL))
+    srv_fail(r, "auth hook given NULL credentials");
+  if (r->cfg.auth_requires_tls && !r->tls)
+    srv_fail(r, "auth hook called without TLS though auth_requires_tls (538 expected)");
+  if (r->authed)
+    srv_fail(r, "auth hook called after a successful AUTH (RFC 4954 4: 503 expected)");
+  return srv_answer(r, 'A', reply);
+}
+
+static const struct smtp_server_hooks srv_hooks = {
+    srv_hook_mail,     srv_hook_rcpt,  srv_hook_data_begin, srv_hook_data_chunk,
+    srv_hook_data_end, srv_hook_reset, srv_hook_auth,
+};
+
+/* srv_on_state - engine state changes, for the transcript. */
+static void srv_on_state(void *ctx, const char *old_state, const char *new_state) {
+  srv_note(ctx, "state %s -> %s", old_state, new_state);
+}
+
+/* srv_check_ehlo - an EHLO reply offers only what may be offered now. */
+static void srv_check_ehlo(struct srv_run *r, const struct smtp_reply *rep) {
+  if (rep->code != 250 || rep->nlines < 2)
+    return;
+  /* RFC 3207 4.2: STARTTLS is not offered once TLS is up. */
+  if (r->tls && smtp_reply_keyword(rep, "STARTTLS", NULL, NULL))
+    srv_fail(r, "EHLO under TLS offers STARTTLS (RFC 3207 4.2)");
+  if (r->cfg.auth_requires_tls && !r->tls && smtp_reply_keyword(rep, "AUTH", NULL, NULL))
+    srv_fail(r, "EHLO offers AUTH in clear though auth_requires_tls");
+  for (unsigned bit = 1; bit <= SMTP_EXT_AUTH; bit <<= 1) {
+    const char *kw = smtp_ext_name(bit);
+    if (!(r->cfg.extensions & bit) && kw != NULL && smtp_reply_keyword(rep, kw, NULL, NULL))
+      srv_fail(r, "EHLO offers %s, which the configuration withdrew", kw);
+  }
+}
+
+/* srv_drain - take the engine's output; parse and check every complete reply. */
+static void srv_drain(struct srv_run *r) {
+  size_t len;
+  const char *p = smtp_server_output(r->s, &len);
+  if (len == 0)
+    return;
+  gen_buf_put(&r->out, p, len);
+  smtp_server_output_done(r->s, len);
+  while (!r->failed && r->reply_pos < r->out.len) {
+    const char *at = r->out.data + r->reply_pos;
+    ssize_t n = smtp_reply_parse(at, r->out.len - r->reply_pos, r->reply);
+    if (n == -2)
+      break;
+    if (n < 0) {
+      srv_fail(r, "server output is not a reply: \"%.60s\"", at);
+      break;
+    }
+    if (r->trace != NULL && r->trace->fn != NULL)
+      r->trace->fn(r->trace->ctx, REPRO_EV_SERVER, at, (size_t)n);
+    if (r->reply->defects != 0)
+      srv_fail(r, "server reply \"%.60s\" has defect: %s", at,
+               smtp_reply_defect_text(r->reply->defects & -r->reply->defects));
+    if (r->nreplies == 0 && r->reply->code != 220 && r->reply->code != 421 && r->reply->code != 554)
+      srv_fail(r, "greeting is %d, not 220/421/554 (RFC 5321 3.1)", r->reply->code);
+    srv_check_ehlo(r, r->reply);
+    if (r->unit_replies == 0)
+      r->unit_first = r->reply->code;
+    r->unit_replies++;
+    r->nreplies++;
+    r->last_code = r->reply->code;
+    r->reply_pos += (size_t)n;
+  }
+}
+
+/* srv_resolve - answer a PENDING hook at once with the input's final decision. */
+static void srv_resolve(struct srv_run *r) {
+  while (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_PENDING) {
+    if (r->pending < 2) {
+      srv_fail(r, "engine is PENDING though no hook answered PENDING");
+      return;
+    }
+    bool accept = r->pending == 2;
+    struct smtp_hook_reply reply = {0, NULL, NULL};
+    if (!accept)
+      srv_reject_reply(r->pending_kind, &reply);
+    srv_accepted(r, r->pending_kind, accept);
+    r->pending = 0;
+    smtp_server_resume(r->s, accept ? SMTP_HOOK_ACCEPT : SMTP_HOOK_REJECT, &reply);
+    srv_drain(r);
+  }
+}
+
+/* srv_unit_end - RFC 5321 4.2 / RFC 2920: one reply per command (354 + final for DATA);
+ * a 421 that closes the session may follow. */
+static void srv_unit_end(struct srv_run *r) {
+  size_t k = r->unit_replies;
+  if (smtp_server_state(r->s) == SMTP_SERVER_CLOSING && r->last_code == 421 && k >= 2)
+    k--;
+  bool ok = r->unit_data ? (k == 1 || (k == 2 && r->unit_first == 354)) : k == 1;
+  if (!ok)
+    srv_fail(r,
+             "%zu replies to the command ending at client octet %zu; one expected (RFC 5321 "
+             "4.2, RFC 2920)",
+             r->unit_replies, r->octet_pos);
+  r->unit_replies = 0;
+  r->unit_data = false;
+}
+
+/* srv_account - after one octet went in (octet-wise run): did a command end? */
+static void srv_account(struct srv_run *r, enum smtp_server_phase before, char octet) {
+  enum smtp_server_phase after = smtp_server_phase(r->s);
+  bool line_end = before == SMTP_PHASE_COMMAND && octet == '\n' && r->prev_octet == '\r';
+  /* A CR that ended a DATA/BDAT block does not pair with the LF of the next command. */
+  r->prev_octet = before == SMTP_PHASE_COMMAND && after == SMTP_PHASE_COMMAND ? octet : 0;
+  if (after == SMTP_PHASE_DATA)
+    r->unit_data = true;
+  if ((line_end && after == SMTP_PHASE_COMMAND) ||
+      (before == SMTP_PHASE_DATA && after == SMTP_PHASE_COMMAND))
+    srv_unit_end(r);
+}
+
+/* srv_starttls - the engine asked for TLS after consuming up to pos in a read ending at
+ * end: check the 220 is complete and last, discard the rest of the read, switch. */
+static size_t srv_starttls(struct srv_run *r, size_t pos, size_t end) {
+  if (r->reply_pos != r->out.len)
+    srv_fail(r, "partial reply pending at the STARTTLS switch");
+  if (r->last_code != 220)
+    srv_fail(r, "STARTTLS state after a %d reply, not 220 (RFC 3207 4)", r->last_code);
+  if (!r->octetwise) {
+    if (r->ntls < SRV_TLS_MAX)
+      r->points[r->ntls] = (struct srv_tls_point){pos, end};
+    r->ntls++;
+  } else {
+    if (r->ntls >= r->tls_known || r->ntls >= SRV_TLS_MAX) {
+      srv_fail(r,
+               "STARTTLS entered at octet %zu one octet at a time, never there with the "
+               "input's reads",
+               pos);
+      return end;
+    }
+    if (r->points[r->ntls].at != pos)
+      srv_fail(r,
+               "STARTTLS entered at octet %zu one octet at a time but %zu with the "
+               "input's reads: pipelined plaintext consumed (RFC 3207 5, CVE-2011-0411)",
+               pos, r->points[r->ntls].at);
+    end = r->points[r->ntls].to;
+    r->ntls++;
+  }
+  srv_note(r, "STARTTLS: discarding %zu unread plaintext octets, TLS handshake", end - pos);
+  smtp_server_tls_started(r->s);
+  r->tls = true;
+  r->authed = false;
+  r->txn_open = false;
+  r->in_data = false;
+  r->prev_octet = 0;
+  r->unit_replies = 0;
+  r->unit_data = false;
+  if (!smtp_server_tls_active(r->s))
+    srv_fail(r, "smtp_server_tls_active is false after smtp_server_tls_started");
+  if (smtp_server_state(r->s) != SMTP_SERVER_RUNNING)
+    srv_fail(r, "engine not RUNNING after smtp_server_tls_started");
+  srv_drain(r);
+  return end;
+}
+
+/* srv_closed - after a close the engine reads and writes nothing more. */
+static void srv_closed(struct srv_run *r) {
+  static const char more[] = "NOOP\r\n";
+  srv_drain(r);
+  size_t n = smtp_server_feed(r->s, more, sizeof more - 1);
+  size_t len;
+  smtp_server_output(r->s, &len);
+  if (n != 0 || len != 0)
+    srv_fail(r, "engine consumed %zu octets / wrote %zu after CLOSING", n, len);
+}
+
+/* srv_feed_all - the input's stream, in the input's reads or one octet at a time. */
+static void srv_feed_all(struct srv_run *r) {
+  const char *st = r->in->stream;
+  size_t len = r->in->stream_len, pos = 0;
+  for (size_t k = 0; pos < len && !r->failed; k++) {
+    if (smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
+      break;
+    size_t end =
+        pos +
+        (r->octetwise ? 1 : gen_session_read_len(r->in, GEN_SRV_READS, k, st + pos, len - pos));
+    if (!r->octetwise && r->trace != NULL && r->trace->fn != NULL)
+      r->trace->fn(r->trace->ctx, REPRO_EV_CLIENT, st + pos, end - pos);
+    while (pos < end && !r->failed) {
+      enum smtp_server_phase before = smtp_server_phase(r->s);
+      size_t n = smtp_server_feed(r->s, st + pos, end - pos);
+      if (n > end - pos) {
+        srv_fail(r, "feed consumed %zu of %zu octets", n, end - pos);
+        return;
+      }
+      pos += n;
+      srv_drain(r);
+      srv_resolve(r);
+      enum smtp_server_state state = smtp_server_state(r->s);
+      if (r->last_code == 221 && state != SMTP_SERVER_CLOSING)
+        srv_fail(r, "221 sent but the engine is not CLOSING (RFC 5321 4.1.1.10)");
+      r->octet_pos = pos;
+      if (r->octetwise && n == 1)
+        srv_account(r, before, st[pos - 1]);
+      if (state == SMTP_SERVER_STARTTLS) {
+        pos = end = srv_starttls(r, pos, end);
+        break;
+      }
+      if (state == SMTP_SERVER_CLOSING) {
+        if (pos < len)
+          srv_note(r, "server closed: %zu octets never read", len - pos);
+        break;
+      }
+      if (n == 0) {
+        srv_fail(r, "engine RUNNING with empty output consumed nothing at octet %zu", pos);
+        return;
+      }
+    }
+  }
+}
+
+/* srv_finish - the end of the input: a timeout or shutdown if asked, the close checks. */
+static void srv_finish(struct srv_run *r) {
+  unsigned c = gen_session_ctl(r->in, GEN_SRV_EXT_C);
+  if (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_RUNNING && (c & 12u)) {
+    srv_note(r, (c & 4u) ? "idle timeout" : "daemon shutdown");
+    if (c & 4u)
+      smtp_server_timeout(r->s);
+    else
+      smtp_server_shutdown(r->s);
+    srv_drain(r);
+    if (r->last_code != 421 || smtp_server_state(r->s) != SMTP_SERVER_CLOSING)
+      srv_fail(r, "timeout/shutdown gave %d and no CLOSING (421 expected, RFC 5321 3.8)",
+               r->last_code);
+  }
+  if (!r->failed && r->last_code == 221 && smtp_server_state(r->s) != SMTP_SERVER_CLOSING)
+    srv_fail(r, "221 sent but the engine is not CLOSING");
+  if (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
+    srv_closed(r);
+  if (!r->failed && r->reply_pos != r->out.len)
+    srv_fail(r, "the output ends in a partial reply: \"%.60s\"", r->out.data + r->reply_pos);
+}
+
+/* srv_run_once - one whole run; the engine is freed at the end. */
+static void srv_run_once(struct srv_run *r) {
+  bool implicit = gen_session_ctl(r->in, GEN_SRV_OPTS) & 1u;
+  r->tls = implicit;
+  r->s = smtp_server_new(&r->cfg, &srv_hooks, r, implicit);
+  if (r->s == NULL) {
+    srv_fail(r, "smtp_server_new failed");
+    return;
+  }
+  if (r->trace != NULL && r->trace->fn != NULL)
+    smtp_server_set_trace(r->s, srv_on_state, r);
+  srv_drain(r);
+  if (r->nreplies != 1 && !r->failed)
+    srv_fail(r, "%zu replies before any input; one greeting expected", r->nreplies);
+  r->unit_replies = 0;
+  srv_feed_all(r);
+  srv_finish(r);
+  smtp_server_free(r->s);
+  r->s = NULL;
+}
+
+/* srv_run_free - release a run's buffers. */
+static void srv_run_free(struct srv_run *r) {
+  gen_buf_free(&r->out);
+  gen_buf_free(&r->content);
+  gen_buf_free(&r->log);
+  free(r->reply);
+  r->reply = NULL;
+}
+
+/* srv_buf_same - equal contents (empty buffers have no data pointer). */
+static bool srv_buf_same(const struct gen_buf *x, const struct gen_buf *y) {
+  return x->len == y->len && (x->len == 0 || memcmp(x->data, y->data, x->len) == 0);
+}
+
+/* srv_same - the two runs must agree octet for octet. */
+static void srv_same(struct srv_run *a, struct srv_run *b) {
+  if (!srv_buf_same(&a->out, &b->out)) {
+    size_t i = 0;
+    while (i < a->out.len && i < b->out.len && a->out.data[i] == b->out.data[i])
+      i++;
+    srv_fail(b,
+             "replies depend on read boundaries: they differ from octet %zu (\"%.40s\" vs "
+             "\"%.40s\")",
+             i, i < a->out.len ? a->out.data + i : "", i < b->out.len ? b->out.data + i : "");
+  } else if (!srv_buf_same(&a->content, &b->content)) {
+    srv_fail(b, "message content depends on read boundaries (%zu vs %zu octets)", a->content.len,
+             b->content.len);
+  } else if (!srv_buf_same(&a->log, &b->log)) {
+    srv_fail(b, "hook calls depend on read boundaries (%s vs %s)", a->log.data ? a->log.data : "",
+             b->log.data ? b->log.data : "");
+  } else if (a->ntls != b->ntls) {
+    srv_fail(b, "%zu STARTTLS switches with the input's reads, %zu one octet at a time", a->ntls,
+             b->ntls);
+  }
+}
+
+/* repro_server_session - see repro_session.h. */
+int repro_server_session(const uint8_t *data, size_t size, const struct repro_trace *trace,
+                         char *why, size_t whylen) {
+  struct gen_session in;
+  struct srv_run *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+  int rc = -1;
+
+  if (whylen > 0)
+    why[0] = '\0';
+  if (a == NULL || b == NULL) {
+    snprintf(why, whylen, "out of memory");
+    goto out;
+  }
+  gen_session_decode(data, size, &in);
+  a->in = b->in = &in;
+  srv_config(&in, &a->cfg);
+  b->cfg = a->cfg;
+  a->trace = trace;
+  a->why = b->why = why;
+  a->whylen = b->whylen = whylen;
+  a->reply = malloc(sizeof *a->reply);
+  b->reply = malloc(sizeof *b->reply);
+  if (a->reply == NULL || b->reply == NULL) {
+    snprintf(why, whylen, "out of memory");
+    goto out;
+  }
+  srv_run_once(a);
+  if (a->failed)
+    goto out;
+  b->octetwise = true;
+  memcpy(b->points, a->points, sizeof a->points);
+  b->tls_known = a->ntls;
+  srv_run_once(b);
+  if (b->failed)
+    goto out;
+  srv_same(a, b);
+  if (b->failed)
+    goto out;
+  rc = (a->out.failed || b->out.failed) ? -1 : 0;
+  if (rc != 0)
+    snprintf(why, whylen, "out of memory");
+out:
+  if (a != NULL)
+    srv_run_free(a);
+  if (b != NULL)
+    srv_run_free(b);
+  free(a);
+  free(b);
+  return rc;
+}
