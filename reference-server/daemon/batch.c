@@ -50,14 +50,10 @@ static void finish_one(struct session *s) {
     reply = (struct smtp_hook_reply){250, "2.0.0", text};
     status = SMTP_HOOK_ACCEPT;
   } else {
-    /* RFC 5321 4.3.2: 451 for a local processing error; the client retries later. */
-    reply = (struct smtp_hook_reply){451, "4.3.0", "Cannot store the message now, try later"};
+    txn_failure_reply(t, &reply);
     status = SMTP_HOOK_REJECT;
   }
-  if (t != NULL && !s->d->opt->quiet)
-    log_msg("session %llu message %s from=<%s> rcpts=%u octets=%llu: %s", (unsigned long long)s->id,
-            t->id, t->reverse_path, t->nrcpt, (unsigned long long)t->msg.octets,
-            ok ? "stored in new/" : strerror(t->errno_saved));
+  txn_log(s, ok ? "stored in new/" : strerror(t != NULL ? t->errno_saved : ENOMEM));
   /* Free the transaction before resuming: the engine may go on with pipelined
    * commands and start the next one at once. */
   /* A published file whose directory fsync failed stays in new/: we answered 451, and

@@ -119,8 +119,8 @@ struct daemon {
   bool draining;
   uint64_t drain_started_ms;
   bool stop_now;
-  uint64_t start_time; /* wall clock seconds at start, for message ids */
-  int reserve_fd;      /* spare descriptor, released to refuse a client at EMFILE */
+  uint64_t start_time;                /* wall clock seconds at start, for message ids */
+  int reserve_fd;                     /* spare descriptor, released to refuse a client at EMFILE */
   uint64_t batches, batched_messages; /* group-commit figures, logged at exit */
 };
 
@@ -169,6 +169,10 @@ bool session_idle(const struct session *s);
 void hooks_init(struct smtp_server_hooks *h);
 /* txn_free - end a session's transaction, removing an unpublished file. */
 void txn_free(struct session *s);
+/* txn_log - one log line for the session's transaction and its outcome. */
+void txn_log(const struct session *s, const char *outcome);
+/* txn_failure_reply - 452 4.3.1 when the disk is full, else 451 4.3.0. */
+void txn_failure_reply(const struct txn *t, struct smtp_hook_reply *reply);
 
 /* batch.c */
 /* batch_add - a session's message waits for fsync; 0 or -1. */

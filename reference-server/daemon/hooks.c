@@ -181,13 +181,29 @@ static void hook_data_chunk(void *ctx, const char *data, size_t len) {
     store_append(s->txn, data, len);
 }
 
-/* log_txn - one line per transaction. */
-static void log_txn(struct session *s, const char *outcome) {
+/* txn_log - one line per transaction (peer text cleaned). */
+void txn_log(const struct session *s, const char *outcome) {
   const struct txn *t = s->txn;
+  char from[sizeof(t->reverse_path)];
   if (s->d->opt->quiet || t == NULL)
     return;
+  log_clean(t->reverse_path, strlen(t->reverse_path), from, sizeof(from));
   log_msg("session %llu message %s from=<%s> rcpts=%u octets=%llu: %s", (unsigned long long)s->id,
-          t->id, t->reverse_path, t->nrcpt, (unsigned long long)t->msg.octets, outcome);
+          t->id, from, t->nrcpt, (unsigned long long)t->msg.octets, outcome);
+}
+
+/* txn_failure_reply - the reply for a message we could not store. */
+void txn_failure_reply(const struct txn *t, struct smtp_hook_reply *reply) {
+  /* RFC 3463 4.3.1: mail system full; otherwise 4.3.0, a local error (RFC 5321 451). */
+  if (t != NULL && (t->errno_saved == ENOSPC || t->errno_saved == EDQUOT)) {
+    reply->code = 452;
+    reply->enhanced = "4.3.1";
+    reply->text = "Insufficient system storage";
+  } else {
+    reply->code = 451;
+    reply->enhanced = "4.3.0";
+    reply->text = "Cannot store the message now, try later";
+  }
 }
 
 /* hook_data_end - refuse defective content, else hand the file to the fsync batch. */
@@ -201,7 +217,7 @@ static enum smtp_hook_status hook_data_end(void *ctx, unsigned defects,
    * hides a second message (CVE-2023-51764..6), so we refuse it outright. BINARYMIME
    * content (RFC 3030 3) is opaque octets and exempt. */
   if ((defects & bad) != 0 && (t == NULL || !t->binary)) {
-    log_txn(s, "refused: bare CR, bare LF or NUL in content");
+    txn_log(s, "refused: bare CR, bare LF or NUL in content");
     txn_free(s);
     reply->code = 554;
     reply->enhanced = "5.6.0";
@@ -210,7 +226,7 @@ static enum smtp_hook_status hook_data_end(void *ctx, unsigned defects,
   }
   if (s->d->opt->no_store) {
     s->messages_stored++;
-    log_txn(s, "accepted and discarded (--no-store)");
+    txn_log(s, "accepted and discarded (--no-store)");
     txn_free(s);
     return SMTP_HOOK_ACCEPT;
   }
@@ -224,11 +240,9 @@ static enum smtp_hook_status hook_data_end(void *ctx, unsigned defects,
       errno = ENOMEM;
       store_fail(t);
     }
-    log_txn(s, strerror(t->errno_saved));
+    txn_log(s, strerror(t->errno_saved));
+    txn_failure_reply(t, reply);
     txn_free(s);
-    reply->code = 451;
-    reply->enhanced = "4.3.0";
-    reply->text = "Cannot store the message now, try later";
     return SMTP_HOOK_REJECT;
   }
   /* The 250 waits until the message is durable (batch_run). */

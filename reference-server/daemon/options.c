@@ -322,6 +322,10 @@ static enum options_result validate(const struct refsmtpd_options *o, char *err,
     return fail(err, cap, "--listen-tls needs --tls-cert and --tls-key");
   if (want_auth && o->auth_users == NULL)
     return fail(err, cap, "--listen-submission needs --auth-users");
+  /* RFC 4954 4: without TLS and without --allow-plain-auth no client could ever
+   * authenticate, so a submission port would refuse every message. */
+  if (want_auth && o->tls_cert == NULL && !o->allow_plain_auth)
+    return fail(err, cap, "--listen-submission needs --tls-cert/--tls-key or --allow-plain-auth");
   if (o->allow_plain_auth && o->auth_users == NULL)
     return fail(err, cap, "--allow-plain-auth needs --auth-users");
   return OPTIONS_OK;

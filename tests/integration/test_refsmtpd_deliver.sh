@@ -133,4 +133,15 @@ fi
 stop_refsmtpd
 assert_eq "$REFSMTPD_STATUS" 0 "refsmtpd exits 0 after SIGTERM"
 assert_contains "$(cat "$REFSMTPD_LOG")" "message" "transactions are logged"
+
+# 7. --no-store accepts and discards.
+rm -rf "$md"
+port=$(free_port)
+start_refsmtpd --listen "127.0.0.1:$port" --no-store --domain test.example
+out=$(timeout 20 swaks --server "127.0.0.1:$port" --from a@x.example --to bob@test.example 2>&1) ||
+  fail "swaks with --no-store: $out"
+assert_contains "$out" "<-  250 2.0.0" "--no-store answers 250"
+[ ! -e "$md" ] || fail "--no-store wrote $md"
+stop_refsmtpd
+assert_contains "$(cat "$REFSMTPD_LOG")" "accepted and discarded (--no-store)" "--no-store logs the discard"
 echo "all passed"

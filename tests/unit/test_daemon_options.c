@@ -141,6 +141,8 @@ static struct bad_case bad_cases[] = {
     {{"--listen-tls", "127.0.0.1:465", "--no-store"}, "--listen-tls needs"},
     {{"--listen-submission", "127.0.0.1:587", "--no-store"}, "--listen-submission needs"},
     {{"--listen", "127.0.0.1:25", "--no-store", "--allow-plain-auth"}, "--auth-users"},
+    {{"--listen-submission", "127.0.0.1:587", "--no-store", "--auth-users", "u"},
+     "--allow-plain-auth"},
 };
 
 /* Criterion may run each parameter in a fresh process image: pass indices, not pointers. */
