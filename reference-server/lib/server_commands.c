@@ -5,6 +5,7 @@
  * first, then MAIL, RCPT, DATA; RSET, NOOP, VRFY, HELP, QUIT at any time. Commands out of
  * order get 503 and change nothing. A command that does not parse gets the parser's reply
  * (500/501/504/553/555) and changes nothing. */
+#include <stdio.h>
 #include <string.h>
 
 #include "server_private.h"
@@ -164,21 +165,22 @@ static void proceed_expn(struct smtp_server *s, const struct smtp_command *cmd) 
   server_reply(s, 502, "5.5.1", "Error: EXPN not implemented");
 }
 
-/* proceed_help - RFC 5321 4.1.1.8: 214 with the commands this server knows. */
+/* proceed_help - RFC 5321 4.1.1.8: 214 with the commands this session would accept
+ * (extension verbs only when configured, so HELP never lists what gets 502). */
 static void proceed_help(struct smtp_server *s, const struct smtp_command *cmd) {
-  server_reply(s, 214, "2.0.0",
-               "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
+  char text[SERVER_TEXT_MAX];
+  unsigned ext = s->cfg->extensions;
+  snprintf(text, sizeof text, "Commands: HELO EHLO MAIL RCPT DATA%s RSET NOOP QUIT VRFY HELP%s%s",
+           (ext & SMTP_EXT_CHUNKING) ? " BDAT" : "", (ext & SMTP_EXT_STARTTLS) ? " STARTTLS" : "",
+           (ext & SMTP_EXT_AUTH) ? " AUTH" : "");
+  server_reply(s, 214, "2.0.0", text);
 }
 
 /* proceed_quit - RFC 5321 4.1.1.10: 221, then the server closes. */
 static void proceed_quit(struct smtp_server *s, const struct smtp_command *cmd) {
   char text[SERVER_TEXT_MAX];
   server_txn_reset(s);
-  size_t n = strlen(s->hostname);
-  if (n > SERVER_TEXT_MAX - 32)
-    n = SERVER_TEXT_MAX - 32;
-  memcpy(text, s->hostname, n);
-  memcpy(text + n, " closing connection", sizeof " closing connection");
+  snprintf(text, sizeof text, "%.255s closing connection", s->hostname);
   server_reply(s, 221, "2.0.0", text);
   server_set_mode(s, SERVER_MODE_CLOSING);
 }

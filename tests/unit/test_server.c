@@ -175,10 +175,11 @@ Test(server_commands, leaves_out_enhanced_codes_when_the_extension_is_not_offere
 Test(server_commands, refuses_known_extension_verbs_that_are_not_offered_with_502) {
   struct conv_setup s = conv_setup_default();
   s.cfg.extensions = SMTP_EXT_ENHANCEDSTATUSCODES;
-  CONV(&s, "EHLO c\r\nSTARTTLS\r\nAUTH PLAIN\r\n",
+  CONV(&s, "EHLO c\r\nSTARTTLS\r\nAUTH PLAIN\r\nHELP\r\n",
        GREETING "250-mx.test\r\n250 ENHANCEDSTATUSCODES\r\n"
                 "502 5.5.1 Error: command not implemented\r\n"
-                "502 5.5.1 Error: command not implemented\r\n");
+                "502 5.5.1 Error: command not implemented\r\n"
+                "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP\r\n");
 }
 
 Test(server_limits, accepts_a_512_octet_command_line_and_refuses_513_then_resyncs) {
