@@ -7,6 +7,7 @@
   hostile.py --port P tls-garbage                   garbage to an implicit-TLS port
   hostile.py --port P vanish [--repeat N]           vanish (RST) in the middle of DATA
   hostile.py --port P dataline [--bytes 10000000]   inside DATA, one line with no CRLF
+  hostile.py --port P noread [--bytes 2000000]      pipeline NOOPs and never read a reply
 
 Prints one JSON line: what was sent, which reply codes came back, whether and when the
 server closed. A hostile client cannot "fail" here; the calling test decides what the
@@ -207,6 +208,34 @@ def run_dataline(args):
                     seconds=round(time.monotonic() - start, 2))
 
 
+def run_noread(args):
+    """Pipeline --bytes of NOOP commands without reading a single reply: the server must
+    stop reading (its replies have nowhere to go) instead of buffering them all. Our
+    writes stall once both socket buffers are full; report how much got through."""
+    p = Probe(args.host, args.port, args.timeout)
+    p.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    block = b"NOOP\r\n" * 10000
+    left = args.bytes
+    start = time.monotonic()
+    p.sock.setblocking(False)
+    stalled = False
+    while left > 0 and time.monotonic() - start < args.timeout:
+        try:
+            n = p.sock.send(block[: min(left, len(block))])
+            p.sent += n
+            left -= n
+        except BlockingIOError:
+            stalled = True
+            time.sleep(0.05)
+            if time.monotonic() - start > 3:
+                break
+        except OSError:
+            p.closed = True
+            break
+    p.sock.setblocking(True)
+    return p.result(mode="noread", stalled=stalled, seconds=round(time.monotonic() - start, 2))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--host", default="127.0.0.1")
@@ -223,6 +252,8 @@ def main():
     sub.add_parser("tls-garbage")
     sp = sub.add_parser("dataline")
     sp.add_argument("--bytes", type=int, default=10_000_000)
+    sp = sub.add_parser("noread")
+    sp.add_argument("--bytes", type=int, default=2_000_000)
     sp = sub.add_parser("vanish")
     sp.add_argument("--repeat", type=int, default=10)
     args = p.parse_args()
@@ -233,6 +264,7 @@ def main():
         "tls-garbage": run_tls_garbage,
         "vanish": run_vanish,
         "dataline": run_dataline,
+        "noread": run_noread,
     }[args.mode]
     try:
         out = run(args)

@@ -2,7 +2,8 @@
 # test_hostile.sh - hostile clients while a well-behaved client delivers 300 messages:
 # 1,000 idle connections, a 10 MB line with no CRLF (RFC 5321 4.5.3.1.4 allows 512),
 # a 10 MB line inside DATA (4.5.3.1.6 allows 1000; --max-size is 5 MB, so 552),
-# 1 MB of NULs and binary garbage, a garbage TLS handshake after STARTTLS and on the
+# 1 MB of NULs and binary garbage, 20 MB of pipelined NOOPs from a client that never reads
+# its replies (the server must stop reading, not buffer replies: RFC 2920 backpressure), a garbage TLS handshake after STARTTLS and on the
 # implicit-TLS port (RFC 8314), and 20 clients that vanish (RST) in the middle of DATA.
 # Every good message must arrive byte for byte, no vanished message may be delivered,
 # refsmtpd must stay up, keep the idle connections, greet a new client, and its resident
@@ -71,13 +72,15 @@ python3 "$H" --port "$port" --timeout 30 vanish --repeat 20 >"$work/vanish.json"
 a5=$!
 python3 "$H" --port "$port" --timeout 30 dataline --bytes 10000000 >"$work/dataline.json" &
 a6=$!
-for a in $a1 $a2 $a3 $a4 $a5 $a6; do bg_track "$a"; done
-for a in $a1 $a2 $a3 $a4 $a5 $a6; do
+python3 "$H" --port "$port" --timeout 30 noread --bytes 20000000 >"$work/noread.json" &
+a7=$!
+for a in $a1 $a2 $a3 $a4 $a5 $a6 $a7; do bg_track "$a"; done
+for a in $a1 $a2 $a3 $a4 $a5 $a6 $a7; do
   for _ in $(seq 1 900); do kill -0 "$a" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$a" 2>/dev/null && fail "a hostile client did not finish in 90 s"
   wait "$a" || true
 done
-for f in longline garbage starttls tls vanish dataline; do
+for f in longline garbage starttls tls vanish dataline noread; do
   echo "  $f: $(cut -c1-300 "$work/$f.json")"
 done
 kill -0 "$pid" 2>/dev/null || fail "refsmtpd died under the hostile clients"
@@ -99,6 +102,10 @@ assert_eq "$(json_field "$(cat "$work/tls.json")" server_closed)" True "a garbag
 assert_eq "$(json_field "$(cat "$work/vanish.json")" reached_data)" 20 "20 clients vanished inside DATA"
 assert_eq "$(json_field "$(cat "$work/dataline.json")" end_of_data)" 552 \
   "a 10 MB message of one line gets 552 at its end (RFC 1870, over --max-size 5M)"
+nr=$(cat "$work/noread.json")
+python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if r["stalled"] or r["server_closed"] else 1)' "$nr" ||
+  fail "refsmtpd kept reading 20 MB of NOOPs whose replies were never read: $nr"
+pass "a client that never reads its replies is throttled (its writes stall) or closed"
 
 # 5. The good client finishes; everything it sent is there, nothing else.
 for _ in $(seq 1 600); do kill -0 "$goodpid" 2>/dev/null || break; sleep 0.1; done
