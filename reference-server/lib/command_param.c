@@ -23,14 +23,21 @@ static bool param_keyword_ok(const char *k, size_t n) {
   return true;
 }
 
-/* param_value_ok - esmtp-value = 1*(%d33-60 / %d62-126): no SP, no '=', ASCII only. */
-static bool param_value_ok(const char *v, size_t n) {
+/* param_value_ok - esmtp-value = 1*(%d33-60 / %d62-126): no SP, no '='; RFC 6531 3.3
+ * adds UTF8-non-ascii, which we accept (well-formed) only when SMTPUTF8 is offered. */
+static bool param_value_ok(const char *v, size_t n, bool utf8) {
   if (n == 0)
     return false;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)v[i];
-    if (c < 33 || c > 126 || c == '=')
+    if (c >= 0x80 && utf8) {
+      size_t k = pu_utf8_len(v + i, n - i);
+      if (k == 0)
+        return false;
+      i += k - 1;
+    } else if (c < 33 || c > 126 || c == '=') {
       return false;
+    }
   }
   return true;
 }
@@ -242,7 +249,8 @@ int cmd_params_parse(const char *p, size_t n, unsigned extensions, struct smtp_c
       prm.value_len = tl - prm.key_len - 1;
     }
     if (!param_keyword_ok(prm.key, prm.key_len) ||
-        (prm.value != NULL && !param_value_ok(prm.value, prm.value_len))) {
+        (prm.value != NULL &&
+         !param_value_ok(prm.value, prm.value_len, extensions & SMTP_EXT_SMTPUTF8))) {
       *e = CMD_ERR_PARAM_SYNTAX;
       return -1;
     }
