@@ -10,7 +10,10 @@ then MAIL/RCPT/DATA per message, QUIT at the end). The ack log gets one line per
 "ACK i", written with one unbuffered write as soon as the reply is read, so whatever
 happens to the server the log lists exactly the acknowledged messages. A session whose
 connection breaks stops (no retry), so after a crash the log is the truth to check the
-Maildir against. Prints one JSON summary line; exit 0 when every message got 250.
+Maildir against. With --pipelining (RFC 2920) MAIL, every RCPT and DATA go out in one
+write, their replies are read in order, then the content follows. --rcpts N sends
+each message to N recipients (user+1@..., user+2@...). Prints one JSON summary line;
+exit 0 when every message got 250.
 """
 
 import argparse
@@ -92,6 +95,59 @@ class Totals:
                 self.errors.append(why)
 
 
+def recipients(args):
+    """The RCPT TO addresses of one message."""
+    if args.rcpts <= 1:
+        return [args.rcpt]
+    local, _, domain = args.rcpt.partition("@")
+    return [f"{local}+{k}@{domain}" for k in range(1, args.rcpts + 1)]
+
+
+def deliver(s, args, i, content, totals):
+    """One transaction, one command at a time."""
+    code, line = s.command(b"MAIL FROM:<" + args.sender.encode() + b">")
+    if code != 250:
+        totals.reject(i, code, line)
+        s.command(b"RSET")
+        return
+    for r in recipients(args):
+        code, line = s.command(b"RCPT TO:<" + r.encode() + b">")
+        if code not in (250, 251):
+            totals.reject(i, code, line)
+            s.command(b"RSET")
+            return
+    code, line = s.command(b"DATA")
+    if code != 354:
+        totals.reject(i, code, line)
+        return
+    s.sock.sendall(benchmsg.dot_stuff(content) + b".\r\n")
+    code, line = s.reply()
+    if code == 250:
+        totals.ack(i)
+    else:
+        totals.reject(i, code, line)
+
+
+def deliver_pipelined(s, args, i, content, totals):
+    """RFC 2920: MAIL, RCPTs and DATA in one write, then read their replies in order."""
+    rcpts = recipients(args)
+    batch = b"MAIL FROM:<" + args.sender.encode() + b">\r\n"
+    batch += b"".join(b"RCPT TO:<" + r.encode() + b">\r\n" for r in rcpts)
+    s.sock.sendall(batch + b"DATA\r\n")
+    replies = [s.reply() for _ in range(len(rcpts) + 2)]
+    bad = [(c, ln) for c, ln in replies[:-1] if c not in (250, 251)]
+    code, line = replies[-1]
+    if code != 354:
+        totals.reject(i, code, bad[0][1] if bad else line)
+        return
+    s.sock.sendall(benchmsg.dot_stuff(content) + b".\r\n")
+    code, line = s.reply()
+    if code == 250 and not bad:
+        totals.ack(i)
+    else:
+        totals.reject(i, code, line)
+
+
 def run_session(args, t, totals):
     """Deliver messages t, t+S, ... on one connection."""
     indexes = range(args.first + t, args.first + args.messages, args.sessions)
@@ -110,26 +166,10 @@ def run_session(args, t, totals):
         for i in indexes:
             current = i
             content = benchmsg.own_message(args.tag, i, args.size, args.sender, args.rcpt)
-            code, line = s.command(b"MAIL FROM:<" + args.sender.encode() + b">")
-            if code != 250:
-                totals.reject(i, code, line)
-                s.command(b"RSET")
-                continue
-            code, line = s.command(b"RCPT TO:<" + args.rcpt.encode() + b">")
-            if code not in (250, 251):
-                totals.reject(i, code, line)
-                s.command(b"RSET")
-                continue
-            code, line = s.command(b"DATA")
-            if code != 354:
-                totals.reject(i, code, line)
-                continue
-            s.sock.sendall(benchmsg.dot_stuff(content) + b".\r\n")
-            code, line = s.reply()
-            if code == 250:
-                totals.ack(i)
+            if args.pipelining:
+                deliver_pipelined(s, args, i, content, totals)
             else:
-                totals.reject(i, code, line)
+                deliver(s, args, i, content, totals)
             current = None
             if args.delay:
                 time.sleep(args.delay)
@@ -156,6 +196,8 @@ def main():
     p.add_argument("--ack-log", required=True)
     p.add_argument("--timeout", type=float, default=30.0, help="per-read timeout, seconds")
     p.add_argument("--delay", type=float, default=0.0, help="pause after each message")
+    p.add_argument("--pipelining", action="store_true", help="RFC 2920 command groups")
+    p.add_argument("--rcpts", type=int, default=1, help="recipients per message")
     args = p.parse_args()
     if args.sessions < 1 or args.messages < 0:
         p.error("--sessions must be >= 1 and --messages >= 0")

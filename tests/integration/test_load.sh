@@ -4,7 +4,10 @@
 # success means 10,000 250s; the Maildir must then hold exactly 10,000 files, each one
 # byte for byte the message smtp-source sent (after the Return-Path:/Received: trace
 # lines refsmtpd puts on top, RFC 5321 4.4), no Message-Id twice, nothing left in tmp/.
-# LOAD_MESSAGES / LOAD_SESSIONS override the counts.
+# Then a second load through bench/tools/smtpload.py with PIPELINING (RFC 2920), three
+# recipients per message and dot-stuffed lines: 1,000 messages over 20 sessions, every
+# 250 logged, the Maildir holding exactly those messages, once each.
+# LOAD_MESSAGES / LOAD_SESSIONS override the smtp-source counts.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
 source "$SMTPCHECK_SRC/bench/lib.sh"
 bench_test_setup
@@ -36,6 +39,20 @@ out=$(python3 "$BENCH_TOOLS/maildir_verify.py" --maildir "$md" --smtp-source-len
 pass "every file is the sent message plus trace lines, no duplicates: $out"
 leftover=$(find "$md/tmp" -type f | wc -l)
 assert_eq "$leftover" 0 "nothing left in tmp/ after the load"
+
+maildir_clear "$md"
+out=$(python3 "$BENCH_TOOLS/smtpload.py" --port "$port" --sessions 20 --messages 1000 \
+  --pipelining --rcpts 3 --size 4000 --tag "load$$" --ack-log "$work/acks") || {
+  echo "$out" >&2
+  fail "the pipelined load did not get 1,000 250s"
+}
+pass "pipelined load, 3 recipients each: $out"
+out=$(python3 "$BENCH_TOOLS/maildir_verify.py" --maildir "$md" --tag "load$$" --size 4000 \
+  --ack-log "$work/acks" --expect-count 1000) || {
+  echo "$out" >&2
+  fail "the pipelined messages are not in the Maildir exactly as sent"
+}
+pass "every pipelined message is in new/ once, byte for byte: $out"
 
 stop_refsmtpd
 assert_eq "$REFSMTPD_STATUS" 0 "refsmtpd exits 0 on SIGTERM after the load"
