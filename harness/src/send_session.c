@@ -175,7 +175,8 @@ static int report(struct smtp_client *e, const struct send_ctx *s, size_t nmsgs,
       fprintf(stderr, " with %d", r->final_code);
     fputc('\n', stderr);
   }
-  if (!io_failed && smtp_client_state(e) == SMTP_CLIENT_FAILED && smtp_client_error(e)[0])
+  if (!io_failed && (delivered < nmsgs || smtp_client_state(e) == SMTP_CLIENT_FAILED) &&
+      smtp_client_error(e)[0])
     fprintf(stderr, "smtpcheck send: %s\n", smtp_client_error(e));
   if (delivered < nmsgs && s->refusal[0])
     fprintf(stderr, "smtpcheck send: last refusal: %s\n", s->refusal);

@@ -54,6 +54,16 @@ static void finish_message(struct smtp_client *c, bool failed) {
   smtpc_start_message(c);
 }
 
+/* needs_utf8 - RFC 6531 3.3: an address with octets >= 0x80 is a UTF-8 address. */
+static bool needs_utf8(const struct smtp_client_message *m) {
+  if (has_8bit(m->from, strlen(m->from)))
+    return true;
+  for (size_t i = 0; i < m->nrcpts; i++)
+    if (has_8bit(m->rcpts[i], strlen(m->rcpts[i])))
+      return true;
+  return false;
+}
+
 /* mail_params - ESMTP parameters for MAIL: SIZE (RFC 1870 6), BODY (RFC 6152 3),
  * SMTPUTF8 (RFC 6531 3.4), each only when the server offered it. */
 static void mail_params(const struct smtp_client *c, const struct smtp_client_message *m, char *out,
@@ -64,10 +74,7 @@ static void mail_params(const struct smtp_client *c, const struct smtp_client_me
     n += (size_t)snprintf(out + n, cap - n, " SIZE=%zu", m->content_len);
   if ((c->offers & SMTP_EXT_8BITMIME) && n < cap && has_8bit(m->content, m->content_len))
     n += (size_t)snprintf(out + n, cap - n, " BODY=8BITMIME");
-  bool utf8 = has_8bit(m->from, strlen(m->from));
-  for (size_t i = 0; i < m->nrcpts && !utf8; i++)
-    utf8 = has_8bit(m->rcpts[i], strlen(m->rcpts[i]));
-  if ((c->offers & SMTP_EXT_SMTPUTF8) && utf8 && n < cap)
+  if ((c->offers & SMTP_EXT_SMTPUTF8) && needs_utf8(m) && n < cap)
     snprintf(out + n, cap - n, " SMTPUTF8");
 }
 
@@ -80,6 +87,16 @@ static void send_next_rcpt(struct smtp_client *c) {
 /* smtpc_start_message - MAIL for message cur; with PIPELINING the whole group at once
  * (RFC 2920 3.1: MAIL and RCPT may be grouped; DATA ends the group). */
 void smtpc_start_message(struct smtp_client *c) {
+  /* RFC 6531 3.2: a message with UTF-8 addresses cannot go to a server without SMTPUTF8;
+   * it fails without a transaction (code 0) and the session goes on with the next. */
+  while (c->cur < c->nmsgs && !(c->offers & SMTP_EXT_SMTPUTF8) && needs_utf8(&c->msgs[c->cur])) {
+    c->results[c->cur].failed_step = SMTP_STEP_MAIL;
+    c->results[c->cur].final_code = 0;
+    c->results[c->cur].rcpts_accepted = 0;
+    snprintf(c->error, sizeof c->error,
+             "message %zu has a UTF-8 address but the server does not offer SMTPUTF8", c->cur + 1);
+    c->cur++;
+  }
   if (c->cur >= c->nmsgs) {
     smtpc_quit(c);
     return;

@@ -750,3 +750,23 @@ Test(client, fails_at_starttls_when_the_server_closes_before_the_handshake) {
   cr_assert_eq(smtp_client_result(c, 0)->failed_step, SMTP_STEP_STARTTLS);
   smtp_client_free(c);
 }
+
+Test(client, skips_a_message_with_utf8_addresses_when_smtputf8_is_not_offered) {
+  struct smtp_client_config cfg = config(false, false);
+  const char *const utf8_rcpt[] = {"j\xc3\xb6rg@example.org"};
+  struct smtp_client_message m[2] = {message(utf8_rcpt, 1, "x\r\n"), message(one_rcpt, 1, "y\r\n")};
+  struct client_run r;
+  client_converse_both(
+      &cfg, m, 2, GREET EHLO_PLAIN "250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n221 bye\r\n", true, &r);
+  /* RFC 6531 3.2: the first message is not attempted; the second goes through. */
+  expect_sent(&r, "EHLO client.example\r\nMAIL FROM:<alice@example.com>\r\n"
+                  "RCPT TO:<bob@example.org>\r\nDATA\r\ny\r\n.\r\nQUIT\r\n");
+  cr_assert_eq(r.results[0].failed_step, SMTP_STEP_MAIL);
+  cr_assert_eq(r.results[0].final_code, 0);
+  cr_assert_eq(r.results[1].failed_step, SMTP_STEP_DONE);
+  cr_assert_neq(strstr(r.error, "SMTPUTF8"), NULL, "%s", r.error);
+  client_run_free(&r);
+  client_converse_both(&cfg, m, 1, GREET "250-mx\r\n250 SMTPUTF8\r\n", false, &r);
+  expect_sent(&r, "EHLO client.example\r\nMAIL FROM:<alice@example.com> SMTPUTF8\r\n");
+  client_run_free(&r);
+}
