@@ -135,12 +135,17 @@ pass "EHLO is sent again over TLS (RFC 3207 4.2)"
 assert_contains "$(head -c 400 "$(only_message)")" "ESMTPS" "refsmtpd saw the message over TLS"
 rm -f "$md"/new/*
 
-# 6. The wrong name fails verification: nothing is sent, exit 1.
+# 6. Without the CA file the self-signed certificate cannot be verified: nothing is sent,
+# exit 1. With it, an IP address is checked against the certificate's IP names.
 run_send --server "127.0.0.1:$port" --from a@client.example --to bob@test.example \
   --starttls require --tls-verify </dev/null
 expect_rc 1 "an unverifiable certificate is a failure"
 assert_contains "$out" "certificate verification failed" "the reason is given"
 assert_eq "$(find "$md/new" -type f | wc -l)" 0 "nothing is delivered without verified TLS"
+run_send --server "127.0.0.1:$port" --from a@client.example --to bob@test.example \
+  --starttls require --tls-verify --ca-file "$work/cert.pem" </dev/null
+expect_rc 0 "the certificate verifies for its IP address 127.0.0.1"
+rm -f "$md"/new/*
 
 # 7. Implicit TLS (RFC 8314) on the TLS port.
 run_send --tls --server "127.0.0.1:$tport" --from a@client.example --to bob@test.example -v \
