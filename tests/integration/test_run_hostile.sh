@@ -8,7 +8,10 @@ SRC=${SMTPCHECK_SRC:?}
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,13 +66,16 @@ SCRIPT
 
 # start_fake MODE - start the fake server, set server_pid and port.
 start_fake() {
-  python3 "$SRC/tests/integration/run_fake_server.py" "$1" 60 >"$work/port" &
+  # A file per server: the shell truncates it only once the child runs, so a shared
+  # file could still show the previous server's port.
+  local file="$work/port.$1"
+  python3 "$SRC/tests/integration/run_fake_server.py" "$1" 60 >"$file" &
   server_pid=$!
-  for _ in $(seq 1 50); do
-    [ -s "$work/port" ] && break
+  for _ in $(seq 1 200); do
+    grep -q '^[0-9][0-9]*$' "$file" 2>/dev/null && break
     sleep 0.1
   done
-  port=$(cat "$work/port")
+  port=$(cat "$file")
   [ -n "$port" ] || { echo "fake server $1 did not start"; exit 1; }
 }
 

@@ -8,7 +8,10 @@ SRC=${SMTPCHECK_SRC:?}
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,7 +50,7 @@ SCRIPT
 
 python3 "$SRC/tests/integration/run_fake_server.py" good 60 >"$work/port" &
 server_pid=$!
-for _ in $(seq 1 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+for _ in $(seq 1 200); do grep -q '^[0-9][0-9]*$' "$work/port" 2>/dev/null && break; sleep 0.1; done
 target=127.0.0.1:$(cat "$work/port")
 
 # TAP: prove accepts the passing run and reports the failing one.
