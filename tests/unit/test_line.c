@@ -1,5 +1,6 @@
 /* test_line.c - CRLF line framing: RFC 5321 2.3.8 and the 4.5.3.1 limits. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <string.h>
 
 #include "helper_guard.h"
@@ -135,4 +136,31 @@ Test(line_skip, resynchronises_one_byte_at_a_time) {
     }
   }
   cr_expect_eq(end, 13, "the skip ends after CR CR LF at 13, got %zu", end);
+}
+
+/* The guard page is what makes every "never reads past the end" claim here testable.
+ * Under AddressSanitizer the fault is reported by ASan, which then exits with 1. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GUARD_FAULT .exit_code = 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GUARD_FAULT .exit_code = 1
+#endif
+#endif
+#ifndef GUARD_FAULT
+#define GUARD_FAULT .signal = SIGSEGV
+#endif
+
+Test(guard_copy, keeps_the_bytes_and_faults_on_a_read_one_past_the_end, GUARD_FAULT) {
+  const char *in = guard_copy("NOOP\r\n", 6);
+  cr_expect(memcmp(in, "NOOP\r\n", 6) == 0);
+  volatile const char *p = in;
+  char c = p[6];
+  cr_expect_fail("read past the end returned %d", c);
+}
+
+Test(guard_copy, faults_on_any_read_of_an_empty_copy, GUARD_FAULT) {
+  volatile const char *p = guard_copy("", 0);
+  char c = p[0];
+  cr_expect_fail("read of an empty copy returned %d", c);
 }
