@@ -4,7 +4,8 @@
 # Runs the embedded suite (smtpcheck run --format json) against refsmtpd on a loopback
 # port with STARTTLS, AUTH (after TLS) and a Maildir, then once more with AUTH offered in
 # clear (--allow-plain-auth) for the AUTH tests; fails if a MUST test failed, any test
-# errored, smtpcheck's exit status is not 0, or fewer tests ran than the catalogue holds.
+# errored, smtpcheck's exit status is not 0, fewer tests ran than the catalogue holds, or
+# refsmtpd did not exit cleanly (status 0 on SIGTERM) after the hostile tests.
 set -euo pipefail
 source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 
@@ -63,6 +64,11 @@ run_suite() {
     --rcpt user@test.example --foreign someone@foreign.example \
     --maildir "$WORK/md" --auth tester:secret "127.0.0.1:$port" || rc=$?
   stop_refsmtpd
+  if [ "${REFSMTPD_STATUS:-1}" -ne 0 ]; then
+    echo "refsmtpd exited with status ${REFSMTPD_STATUS:-?} after the suite ($name); its log:"
+    tail -n 40 "$WORK/$name.log"
+    return 1
+  fi
   check_report "$WORK/$name.json" "$want"
   if [ "$rc" -ne 0 ]; then
     echo "smtpcheck run exited with $rc (0 expected: no MUST failed, nothing errored)"
