@@ -1,4 +1,5 @@
 # bench/lib.sh - helpers shared by bench/run and the reliability tests (sourced).
+# shellcheck shell=bash disable=SC2034 # BENCH_TOOLS and others are for the sourcing script
 #
 # Needs SMTPCHECK_SRC (source root); SMTPCHECK_BIN (folder with refsmtpd, smtpcheck,
 # parse_rate) where refsmtpd is used. Every wait here is bounded; nothing here kills a
@@ -60,8 +61,8 @@ wait_count() {
 
 # wait_file - wait until file $1 exists, at most $2 seconds.
 wait_file() {
-  local i
-  for i in $(seq 1 $(($2 * 10))); do
+  local _
+  for _ in $(seq 1 $(($2 * 10))); do
     [ -e "$1" ] && return 0
     sleep 0.1
   done
@@ -105,6 +106,7 @@ bg_stop_all() {
 # bench_test_setup - for tests/integration/test_*.sh: lib_assert's temp folder and cleanup,
 # plus stopping the tracked background processes first (call it directly, not in $(...)).
 bench_test_setup() {
+  # shellcheck disable=SC2154 # bench_rc is set inside the trap
   trap 'bench_rc=$?; bg_stop_all; (exit $bench_rc); _assert_cleanup' EXIT
 }
 

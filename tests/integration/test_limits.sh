@@ -27,7 +27,6 @@ limit_check() {
   stop_refsmtpd
   [ "$REFSMTPD_STATUS" = 0 ] || fail "$what: refsmtpd exited with $REFSMTPD_STATUS"
   pass "$what ($out)"
-  LAST_OUT=$out
 }
 
 limit_check "--max-per-ip 3: the 4th and 5th connection from 127.0.0.1 get 421" \
