@@ -161,6 +161,8 @@ int daemon_init(struct daemon *d, const struct refsmtpd_options *opt, char *err,
   }
   if (setup_signals(d, err, errcap) != 0)
     return -1;
+  if (d->have_maildir && batch_start(d, err, errcap) != 0)
+    return -1;
   return open_listeners(d, err, errcap);
 oom:
   snprintf(err, errcap, "out of memory");
@@ -219,7 +221,7 @@ static void run_timers(struct daemon *d) {
 /* wait_ms - how long epoll may sleep. */
 static int wait_ms(const struct daemon *d) {
   uint64_t now;
-  if (d->nbatch > 0 || d->dead != NULL)
+  if ((d->nbatch > 0 && !d->sync.busy) || d->dead != NULL)
     return 0;
   if (d->next_deadline_ms == 0)
     return -1;
@@ -229,12 +231,16 @@ static int wait_ms(const struct daemon *d) {
   return d->next_deadline_ms - now > 60000 ? 60000 : (int)(d->next_deadline_ms - now);
 }
 
-/* free_dead - release sessions closed during this iteration. */
+/* free_dead - release sessions closed during this iteration; one whose message is on
+ * the fsync worker becomes an orphan that batch_done frees. */
 static void free_dead(struct daemon *d) {
   while (d->dead != NULL) {
     struct session *s = d->dead;
     d->dead = s->next_dead;
-    session_destroy(s);
+    if (s->in_batch)
+      s->orphan = true;
+    else
+      session_destroy(s);
   }
 }
 
@@ -248,7 +254,7 @@ int daemon_run(struct daemon *d) {
   log_msg("ready: %zu listening addresses, hostname %s%s%s%s", d->nlisteners, d->hostname,
           d->have_tls ? ", STARTTLS" : "", d->have_users ? ", AUTH" : "",
           d->opt->no_store ? ", --no-store" : "");
-  while (!d->stop_now && !(d->draining && d->nsessions == 0 && d->nbatch == 0)) {
+  while (!d->stop_now && !(d->draining && d->nsessions == 0 && d->nbatch == 0 && !d->sync.busy)) {
     int n = epoll_wait(d->epfd, evs, EVENTS_PER_WAIT, wait_ms(d));
     if (n < 0 && errno != EINTR) {
       log_msg("epoll_wait: %s", strerror(errno));
@@ -260,21 +266,23 @@ int daemon_run(struct daemon *d) {
         listener_accept(d, (struct listener *)(void *)kind);
       } else if (*kind == HANDLE_SIGNAL) {
         on_signal(d);
+      } else if (*kind == HANDLE_SYNC) {
+        batch_done(d);
       } else {
         struct session *s = (struct session *)(void *)kind;
         if (!s->dead)
           session_event(s, evs[i].events);
       }
     }
-    batch_run(d);
+    batch_kick(d);
     run_timers(d);
     free_dead(d);
   }
   /* A second signal (or an epoll failure): close what is left. */
   while (d->sessions != NULL)
     session_close(d->sessions, "daemon stopping");
-  batch_run(d);
   free_dead(d);
+  batch_stop(d); /* every message handed over becomes durable (or stays in tmp/) */
   free(evs);
   log_msg("stopped: %llu messages made durable in %llu fsync batches",
           (unsigned long long)d->batched_messages, (unsigned long long)d->batches);
@@ -283,6 +291,7 @@ int daemon_run(struct daemon *d) {
 
 /* daemon_free - release everything. */
 void daemon_free(struct daemon *d) {
+  batch_stop(d);
   close_listeners(d);
   free(d->batch);
   free(d->rbuf);

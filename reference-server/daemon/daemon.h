@@ -1,13 +1,14 @@
 /* daemon.h - refsmtpd's event loop, sessions and transactions (internal to the daemon).
  *
- * One thread, one epoll set. Each connection is a struct session around a sans-I/O
- * struct smtp_server: the session moves bytes between the socket (or TLS memory BIOs)
- * and the engine, and answers the engine's hooks (policy, Maildir, AUTH). Messages that
- * end in the same loop iteration are made durable together (one fsync of new/ per
+ * One event-loop thread, one epoll set (plus one worker thread that only fsyncs). Each connection
+ * is a struct session around a sans-I/O struct smtp_server: the session moves bytes between the
+ * socket (or TLS memory BIOs) and the engine, and answers the engine's hooks (policy, Maildir,
+ * AUTH). Messages that end while the disk is busy are made durable together (one fsync of new/ per
  * batch), and only then do their sessions get 250. */
 #ifndef REFSMTPD_DAEMON_H
 #define REFSMTPD_DAEMON_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +23,7 @@
 #include "tls.h"
 
 /* What an epoll event points at; the first member of each such struct. */
-enum handle_kind { HANDLE_LISTENER = 1, HANDLE_SESSION, HANDLE_SIGNAL };
+enum handle_kind { HANDLE_LISTENER = 1, HANDLE_SESSION, HANDLE_SIGNAL, HANDLE_SYNC };
 
 /* A listening socket. */
 struct listener {
@@ -69,7 +70,8 @@ struct session {
   struct tls_conn *tls;
   bool handshaking; /* TLS handshake in progress: no engine output yet */
   bool dead;
-  bool in_batch;
+  bool in_batch; /* its message waits for, or is on, the fsync worker */
+  bool orphan;   /* closed and unlisted; batch_done frees it */
   bool shutdown_sent;
   bool eof; /* the peer closed its side */
   char *in; /* input the engine did not take yet (allocated lazily) */
@@ -84,6 +86,22 @@ struct session {
   uint16_t peer_port;
   struct txn *txn;
   uint64_t messages_stored;
+};
+
+/* The fsync worker: one thread that makes a batch of messages durable. Fields under
+ * mu: has_job, job_done, quit. txns/njob belong to the worker while has_job. */
+struct sync_worker {
+  enum handle_kind kind; /* HANDLE_SYNC: its eventfd is in the epoll set */
+  int efd;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool started, busy; /* busy: a job is out (main thread's view) */
+  bool has_job, job_done, quit;
+  struct maildir *md;
+  struct session **job; /* the sessions of the job (main thread only) */
+  struct txn **txns;    /* their transactions (the worker's copy) */
+  size_t njob;
 };
 
 /* The whole daemon. */
@@ -112,9 +130,10 @@ struct daemon {
   unsigned nsessions;
   uint64_t next_id;
   uint64_t next_deadline_ms;
-  char *rbuf;             /* shared read buffer (heap, DAEMON_READ_SIZE) */
-  char *pbuf;             /* shared plaintext buffer for TLS */
-  struct session **batch; /* sessions whose message waits for fsync */
+  char *rbuf; /* shared read buffer (heap, DAEMON_READ_SIZE) */
+  char *pbuf; /* shared plaintext buffer for TLS */
+  struct sync_worker sync;
+  struct session **batch; /* sessions whose message waits for the worker */
   size_t nbatch, batch_cap;
   bool draining;
   uint64_t drain_started_ms;
@@ -177,8 +196,14 @@ void txn_failure_reply(const struct txn *t, struct smtp_hook_reply *reply);
 /* batch.c */
 /* batch_add - a session's message waits for fsync; 0 or -1. */
 int batch_add(struct daemon *d, struct session *s);
-/* batch_run - fsync every waiting message, publish, fsync new/ once, resume sessions. */
-void batch_run(struct daemon *d);
+/* batch_start - start the fsync worker; 0, or -1 with a message. */
+int batch_start(struct daemon *d, char *err, size_t errcap);
+/* batch_kick - if the worker is idle, hand it every waiting message. */
+void batch_kick(struct daemon *d);
+/* batch_done - the worker's eventfd fired: answer that batch, start the next. */
+void batch_done(struct daemon *d);
+/* batch_stop - finish every batch (blocking), then end the worker. */
+void batch_stop(struct daemon *d);
 
 /* log.c */
 /* log_msg - one line to stderr, "refsmtpd: " first. */

@@ -245,14 +245,14 @@ static enum smtp_hook_status hook_data_end(void *ctx, unsigned defects,
     txn_free(s);
     return SMTP_HOOK_REJECT;
   }
-  /* The 250 waits until the message is durable (batch_run). */
+  /* The 250 waits until the message is durable (batch_done). */
   return SMTP_HOOK_PENDING;
 }
 
 /* hook_reset - the transaction ended without data_end. */
 static void hook_reset(void *ctx) {
   struct session *s = ctx;
-  if (!s->in_batch) /* a batched message is finished by batch_run */
+  if (!s->in_batch) /* a batched message is finished by batch_done */
     txn_free(s);
 }
 

@@ -168,9 +168,10 @@ int maildir_write(struct maildir_msg *msg, const void *buf, size_t len) {
   return 0;
 }
 
-/* maildir_sync - make the file's data durable. */
+/* maildir_sync - make the file's data durable (fdatasync: the size that matters to a
+ * reader is included, the timestamps are not needed). */
 int maildir_sync(struct maildir_msg *msg) {
-  return fsync(msg->fd);
+  return fdatasync(msg->fd);
 }
 
 /* maildir_publish - close the file and rename tmp/<name> to new/<name>. */

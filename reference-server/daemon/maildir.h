@@ -37,7 +37,7 @@ int maildir_unique(struct maildir *m, char *buf, size_t cap);
 int maildir_begin(struct maildir *m, struct maildir_msg *msg);
 /* maildir_write - append len octets (all of them, or -1 with errno). */
 int maildir_write(struct maildir_msg *msg, const void *buf, size_t len);
-/* maildir_sync - make the file's data durable (fsync). 0 or -1 with errno. */
+/* maildir_sync - make the file's data durable (fdatasync). 0 or -1 with errno. */
 int maildir_sync(struct maildir_msg *msg);
 /* maildir_publish - close the file and rename tmp/<name> to new/<name>. The rename is
  * durable only after maildir_sync_new(). 0 or -1 with errno (the file stays in tmp/). */

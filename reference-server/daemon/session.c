@@ -344,9 +344,10 @@ void session_event(struct session *s, uint32_t events) {
     session_close(s, "peer closed during TLS handshake");
     return;
   }
-  /* A hung-up peer keeps reporting EPOLLHUP: do not spin while a decision is pending
-   * (an AUTH delay); a message in the fsync batch is resolved this iteration. */
-  if (s->eof && !s->in_batch && smtp_server_state(s->srv) == SMTP_SERVER_PENDING) {
+  /* A hung-up peer keeps reporting EPOLLHUP: do not spin while a decision is pending.
+   * A message already on the fsync worker still becomes durable (batch_done frees the
+   * session); nobody is left to hear its 250. */
+  if (s->eof && smtp_server_state(s->srv) == SMTP_SERVER_PENDING) {
     session_close(s, "peer closed");
     return;
   }
@@ -372,8 +373,10 @@ void session_timeout(struct session *s) {
     break;
   }
   case TIMER_IDLE:
-    if (s->in_batch)
-      return; /* resolved at the end of this iteration */
+    if (s->in_batch) {
+      idle_timeout(s); /* the disk is slow, not the client: wait for the worker */
+      return;
+    }
     if (!s->d->opt->quiet)
       log_msg("session %llu timeout (RFC 5321 4.5.3.2)", (unsigned long long)s->id);
     /* RFC 5321 4.5.3.2: 421 and close after the timeout. */
