@@ -19,6 +19,7 @@ struct session {
   struct sbuf ehlo;  /* the last EHLO reply, raw; empty before the first */
   bool eof;          /* the server closed its side */
   bool closed_ok;    /* a `closed` alternative matched: steps up to `reconnect` are moot */
+  bool reconnecting; /* a `reconnect` step has run: a refused connection is a finding */
   long timeout_ms;   /* per step */
   struct vars vars;
   struct sbuf auth_plain, user_b64, pass_b64;

@@ -1,4 +1,5 @@
 /* runner_test.c - run one test: requirements, connection, greeting, then its steps. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -44,12 +45,28 @@ static bool requirements_met(const struct run_config *cfg, const struct probe_re
   return true;
 }
 
+/* not_served - a connection that gives no 220: an error before the test's first step (it
+ * cannot be judged), a failure at `reconnect` (the server stopped serving after what the
+ * test sent: RFC 5321 3.8 and the robustness tests' point). */
+__attribute__((format(printf, 3, 4))) static void not_served(struct session *s, int line,
+                                                             const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (s->reconnecting)
+    session_fail(s, line, s->t->level, "reconnect: %s", msg);
+  else
+    session_error(s, line, "%s", msg);
+}
+
 /* session_connect - TCP (+ implicit TLS), then the greeting, which must be 220. */
 int session_connect(struct session *s, int line, bool read_greeting) {
   char err[512];
   s->c = conn_open(s->cfg->host, s->cfg->port, (int)s->timeout_ms, err, sizeof err);
   if (!s->c) {
-    session_error(s, line, "%s", err);
+    not_served(s, line, "%s", err);
     return -1;
   }
   s->eof = false;
@@ -58,7 +75,7 @@ int session_connect(struct session *s, int line, bool read_greeting) {
   if (s->cfg->tls) {
     struct conn_tls_options o = {NULL, NULL, false};
     if (conn_start_tls(s->c, &o, (int)s->timeout_ms, err, sizeof err) < 0) {
-      session_error(s, line, "TLS handshake failed: %s", err);
+      not_served(s, line, "TLS handshake failed: %s", err);
       return -1;
     }
   }
@@ -68,11 +85,11 @@ int session_connect(struct session *s, int line, bool read_greeting) {
   size_t used, partial;
   enum read_status rs = session_read_reply(s, s->timeout_ms, &r, &used, &partial);
   if (rs != READ_REPLY) {
-    session_error(s, line, "no 220 greeting: %s",
-                  rs == READ_TIMEOUT   ? "nothing within the timeout"
-                  : rs == READ_GARBAGE ? "octets that are not an SMTP reply"
-                  : rs == READ_FLOOD   ? "a flood of octets"
-                                       : "the connection closed");
+    not_served(s, line, "no 220 greeting: %s",
+               rs == READ_TIMEOUT   ? "nothing within the timeout"
+               : rs == READ_GARBAGE ? "octets that are not an SMTP reply"
+               : rs == READ_FLOOD   ? "a flood of octets"
+                                    : "the connection closed");
     return -1;
   }
   char reason[512];
@@ -81,7 +98,7 @@ int session_connect(struct session *s, int line, bool read_greeting) {
     session_fail(s, line, LEVEL_MUST, "greeting: %s", reason);
     rc = -1;
   } else if (r.code != 220) {
-    session_error(s, line, "no 220 greeting: got %03d", r.code);
+    not_served(s, line, "no 220 greeting: got %03d", r.code);
     rc = -1;
   }
   sbuf_consume(&s->in, used);
@@ -213,6 +230,7 @@ static int run_step(struct session *s, size_t i) {
     s->c = NULL;
     transcript_add(s->res, '*', "reconnect", 9);
     s->closed_ok = false;
+    s->reconnecting = true;
     return session_connect(s, st->line, true);
   case STEP_CLOSE:
     if (s->c) {

@@ -14,6 +14,7 @@ Modes:
   garbage  sends binary garbage instead of a greeting, then more on every line read
   closer   greets, then closes the connection on the first command
   mixed    like good, but the EHLO reply mixes codes (250-/251 ) and QUIT gets 2210
+  dies     like good, but the command CRASH makes the whole server exit (a crash)
 """
 import os
 import socket
@@ -84,6 +85,9 @@ def serve_good(conn, mode):
             reply(conn, mode, "250 2.0.0 ok")
         elif verb == b"NOOP":
             reply(conn, mode, "250 2.0.0 ok")
+        elif verb == b"CRASH" and mode == "dies":
+            conn.close()
+            os._exit(0)
         elif verb == b"QUIT":
             reply(conn, mode, "2210 bye" if mode == "mixed" else "221 2.0.0 bye")
             return
@@ -94,7 +98,7 @@ def serve_good(conn, mode):
 def serve(conn, mode):
     """One connection in the given mode."""
     try:
-        if mode in ("good", "barelf", "mixed"):
+        if mode in ("good", "barelf", "mixed", "dies"):
             serve_good(conn, mode)
         elif mode == "silent":
             time.sleep(60)

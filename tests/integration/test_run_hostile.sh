@@ -63,6 +63,18 @@ test chunking-bdat
   > BDAT 0 LAST
   < 250
 SCRIPT
+mkdir "$work/crash"
+cat >"$work/crash/crash.smtp" <<'SCRIPT'
+test survives-crash-command
+  ref   RFC 5321 4.2.4
+  level SHOULD
+  about An unknown command is refused and the server goes on serving
+  ehlo
+  > CRASH
+  < 500|502|closed
+  reconnect
+  ehlo
+SCRIPT
 
 # start_fake MODE - start the fake server, set server_pid and port.
 start_fake() {
@@ -89,10 +101,10 @@ stop_fake() {
 # run_mode MODE WANT_EXIT CHECK - run the suite with a 1 s step timeout, bounded to 30 s
 # in all; CHECK is python code judging the JSON report `d` (the file is $work/MODE.json).
 run_mode() {
-  local mode=$1 want=$2 check=$3 status=0 start end
+  local mode=$1 want=$2 check=$3 suite=${4:-$work/suite} status=0 start end
   start_fake "$mode"
   start=$(date +%s)
-  timeout 30 "$BIN/smtpcheck" run --suite "$work/suite" --timeout 1 --jobs 4 \
+  timeout 30 "$BIN/smtpcheck" run --suite "$suite" --timeout 1 --jobs 4 \
     --format json --output "$work/$mode.json" "127.0.0.1:$port" || status=$?
   end=$(date +%s)
   stop_fake
@@ -126,6 +138,10 @@ run_mode flood 1 'by["rcpt-without-mail"]["result"] == "fail" and "without a com
 run_mode barelf 1 's["fail"] == 3 and all("LF without CR" in by[i]["reason"] for i in ("rcpt-without-mail", "unknown-command"))'
 run_mode closer 1 'by["rcpt-without-mail"]["result"] == "fail" and "closed the connection" in by["rcpt-without-mail"]["reason"]'
 run_mode mixed 1 '"different codes" in by["rcpt-without-mail"]["reason"]'
+# A server that dies after what a test sent fails that test (it does not merely error);
+# a SHOULD test, so the exit status stays 0.
+run_mode dies 0 'by["survives-crash-command"]["result"] == "fail" and by["survives-crash-command"]["reason"].startswith("reconnect: ")' "$work/crash"
+run_mode good 0 's["pass"] == 1' "$work/crash"
 
 # Postfix's smtp-sink with a fault, where it is installed: -Q rcpt answers RCPT with 421
 # and disconnects; the runner must judge that (a failure), not hang.
