@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ci/test.d/interop.sh - run by ci/test after the ctest runs: calibrate the suite against
 # a private Postfix instance (ci/interop), using the default preset's smtpcheck.
 set -euo pipefail
