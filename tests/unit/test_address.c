@@ -1,4 +1,5 @@
 /* test_address.c - RFC 5321 4.1.2 Path / 4.1.3 address literals / RFC 6531 UTF-8. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -314,4 +315,77 @@ Test(path_parse, limits_an_ascii_label_to_63_octets) {
   cr_expect_eq(smtp_path_parse(in, n, 0, &p, &err), -1);
   cr_expect_eq(err, SMTP_ADDR_SYNTAX);
   guard_free_all();
+}
+
+/* ip6_lcg - a fixed pseudo-random sequence, so that a failure can be replayed. */
+static unsigned ip6_lcg(unsigned *state) {
+  *state = *state * 1103515245u + 12345u;
+  return (*state >> 16) & 0x7fff;
+}
+
+/* ip6_random - an IPv6-looking string: groups, maybe "::", maybe an IPv4 tail, and now
+ * and then a fault (5 hex digits, ":::", an empty group). Also returns the group count
+ * it meant to write (the IPv4 tail counts 2) and whether it used "::". */
+static void ip6_random(unsigned *seed, char *buf, size_t *groups, bool *dc) {
+  size_t n = 0, g = ip6_lcg(seed) % 10, at = ip6_lcg(seed) % (g + 1);
+  bool v4 = ip6_lcg(seed) % 3 == 0;
+  *dc = ip6_lcg(seed) % 2 == 0;
+  *groups = g + (v4 ? 2 : 0);
+  for (size_t i = 0; i <= g; i++) {
+    if (*dc && i == at)
+      n += (size_t)sprintf(buf + n, "%s", (i == 0) ? "::" : ":");
+    if (i == g)
+      break;
+    if (i > 0 && !(*dc && i == at))
+      buf[n++] = ':';
+    unsigned digits = 1 + ip6_lcg(seed) % 4;
+    if (ip6_lcg(seed) % 50 == 0)
+      digits = 5; /* fault */
+    for (unsigned k = 0; k < digits; k++)
+      buf[n++] = "0123456789abcdefABCDEF"[ip6_lcg(seed) % 22];
+  }
+  if (v4) {
+    if (n > 0 && buf[n - 1] != ':')
+      buf[n++] = ':';
+    n += (size_t)sprintf(buf + n, "%u.%u.%u.%u", ip6_lcg(seed) % 256, ip6_lcg(seed) % 256,
+                         ip6_lcg(seed) % 256, ip6_lcg(seed) % 300);
+  }
+  if (ip6_lcg(seed) % 40 == 0 && n > 0)
+    buf[ip6_lcg(seed) % n] = ':'; /* fault: ":::" or an empty group, sometimes */
+  buf[n] = '\0';
+}
+
+Test(path_parse, agrees_with_inet_pton_on_ipv6_except_where_rfc5321_is_stricter) {
+  /* RFC 5321 4.1.3 is inet_pton's IPv6 grammar, except that "::" must stand for at least
+   * two groups of zeros (so at most 6 explicit groups, an IPv4 tail counting 2). */
+  unsigned seed = 7;
+  int accepted = 0;
+  for (int round = 0; round < 20000; round++) {
+    char addr[128], path[160];
+    size_t groups;
+    bool dc;
+    ip6_random(&seed, addr, &groups, &dc);
+    unsigned char bin[16];
+    bool pton = inet_pton(AF_INET6, addr, bin) == 1;
+    /* Count the explicit groups of the final string (the fault may have changed them). */
+    groups = 0;
+    for (const char *q = addr; *q != '\0';) {
+      size_t part = strcspn(q, ":");
+      if (part > 0)
+        groups += memchr(q, '.', part) != NULL ? 2 : 1;
+      q += part;
+      if (*q == ':')
+        q++;
+    }
+    bool want = pton && !(strstr(addr, "::") != NULL && groups > 6);
+    int n = snprintf(path, sizeof path, "<u@[IPv6:%s]>", addr);
+    const char *in = guard_copy(path, (size_t)n);
+    struct smtp_path p;
+    enum smtp_addr_error err;
+    bool got = smtp_path_parse(in, (size_t)n, 0, &p, &err) == n;
+    cr_assert_eq(got, want, "%s: parser %d, inet_pton %d (groups %zu)", addr, got, pton, groups);
+    accepted += got;
+    guard_free_all();
+  }
+  cr_expect_gt(accepted, 2000, "the generator must produce valid addresses too (%d)", accepted);
 }
