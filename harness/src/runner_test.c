@@ -27,7 +27,7 @@ static bool requirements_met(const struct run_config *cfg, const struct probe_re
   else if ((t->requires & REQUIRE_TLS) && !cfg->tls)
     skip(res, "needs --tls", NULL);
   else if ((t->requires & REQUIRE_PLAINTEXT) && cfg->tls)
-    skip(res, "needs a plaintext connection (without --tls)", NULL);
+    skip(res, "needs a plaintext connection, not --tls", NULL);
   if (res->outcome == OUTCOME_SKIP)
     return false;
   for (size_t k = 0; k < t->nexts; k++) {
