@@ -74,7 +74,7 @@ int cmd_gen(int argc, char **argv) {
   unsigned long long n = 100, seed = 1;
   char *end;
 
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -107,7 +107,6 @@ int cmd_gen(int argc, char **argv) {
       gen_usage(stderr);
       return EXIT_USAGE;
     }
-    i++;
   }
   if (target == NULL || dir == NULL) {
     fprintf(stderr, "smtpcheck gen: --target and -o are required\n");
