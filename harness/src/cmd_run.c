@@ -57,7 +57,11 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
   return argv[++*i];
 }
 
-/* parse_args - fill a from argv; returns EXIT_OK or EXIT_USAGE (after saying why). */
+/* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
+#define ARGS_HELP (-1)
+
+/* parse_args - fill a from argv; returns EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying
+ * why). */
 static int parse_args(int argc, char **argv, struct run_args *a) {
   a->cfg.rcpt = "postmaster";
   a->cfg.ehlo = "smtpcheck.invalid";
@@ -72,7 +76,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
 #define OPT(name) ((v = option_value(argc, argv, &i, name, &missing)) != NULL)
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
       fputs(usage_line, stdout);
-      exit(EXIT_OK);
+      return ARGS_HELP;
     } else if (!strcmp(arg, "--tls")) {
       a->cfg.tls = true;
     } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
@@ -212,7 +216,9 @@ int cmd_run(int argc, char **argv) {
   struct probe_result probe = {0};
   char host[256], port[32];
   int rc = parse_args(argc, argv, &a);
-  if (rc != EXIT_OK)
+  if (rc == ARGS_HELP)
+    rc = EXIT_OK;
+  if (rc != EXIT_OK || !a.target)
     goto out;
   rc = EXIT_USAGE;
   if (hostport_parse(a.target, "25", host, sizeof host, port, sizeof port) < 0) {
