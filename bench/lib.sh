@@ -114,3 +114,9 @@ bench_test_setup() {
 require_refsmtpd() {
   [ -x "${REFSMTPD:-${SMTPCHECK_BIN:-}/refsmtpd}" ] || fail "no refsmtpd in SMTPCHECK_BIN=${SMTPCHECK_BIN:-}"
 }
+
+# raise_nofile - lift the soft open-files limit as far as allowed (the hard limit may be
+# "unlimited", which nofile cannot be set to: then try a large number).
+raise_nofile() {
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+}

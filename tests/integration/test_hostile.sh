@@ -18,7 +18,7 @@ tag=hostile$$
 rss_limit_kib=$((${HOSTILE_RSS_MIB:-16} * 1024))
 idle=1000
 good=300
-ulimit -n "$(ulimit -Hn)"
+raise_nofile
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=hostile.bench \
   -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1 || fail "openssl cannot make a certificate"
