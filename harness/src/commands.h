@@ -16,5 +16,6 @@ int cmd_list(int argc, char **argv);  /* print the catalogue */
 int cmd_send(int argc, char **argv);  /* send one message (swaks-like) */
 int cmd_gen(int argc, char **argv);   /* grammar-generated fuzz corpora */
 int cmd_repro(int argc, char **argv); /* replay a corpus or crash file */
+int cmd_listen(int argc, char **argv); /* act as a server and grade SMTP clients */
 
 #endif

@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
     {"send", cmd_send, "send one message (like swaks)"},
     {"gen", cmd_gen, "write grammar-generated fuzz inputs"},
     {"repro", cmd_repro, "replay a corpus or crash file, in-process or over the network"},
+    {"listen", cmd_listen, "act as an SMTP server and grade the clients that connect"},
 };
 
 /* usage - print the subcommands to f. */
