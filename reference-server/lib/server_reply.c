@@ -65,8 +65,9 @@ static int server_format(struct smtp_server *s, int code, const char *enhanced, 
     enhanced = NULL;
   int n;
   if (enhanced == NULL && (text == NULL || text[0] == '\0')) {
-    /* An empty SASL challenge (RFC 4954 4) goes out as "334 " CRLF, keeping the SP that
-     * smtp_reply_format() leaves out: common clients (Go's net/textproto) need it. */
+    /* RFC 4954 4: continue-req = "334" SP [base64] CRLF, so an empty challenge keeps
+     * the SP that smtp_reply_format() leaves out of an empty last line (clients such as
+     * Go's net/textproto refuse "334" alone). */
     n = smtp_reply_format(s->out + s->out_len, SERVER_OUTPUT_CAP - s->out_len, code, NULL, "x");
     if (n == 7) { /* "NNN x\r\n" -> "NNN \r\n" */
       s->out[s->out_len + 4] = '\r';

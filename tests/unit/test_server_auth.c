@@ -169,3 +169,22 @@ Test(server_auth, reads_sasl_lines_longer_than_512_octets_and_refuses_over_12288
   conv_result_free(&r2);
   conv_str_free(&in);
 }
+
+Test(server_auth, refuses_sasl_lines_with_bare_cr_lf_or_nul_with_501) {
+  struct conv_setup s = conv_setup_default();
+  CONV(&s,
+       EHLO_IN
+       "AUTH PLAIN\r\nAGFs\raWNl\r\nAUTH LOGIN\r\nYWxp\nY2U=\r\nAUTH PLAIN\r\n\0\r\nNOOP\r\n",
+       GREETING EHLO_REPLY "334 \r\n501 5.5.2 Error: invalid characters in response\r\n"
+                           "334 VXNlcm5hbWU6\r\n501 5.5.2 Error: invalid characters in response\r\n"
+                           "334 \r\n501 5.5.2 Error: invalid characters in response\r\n"
+                           "250 2.0.0 OK\r\n");
+}
+
+Test(server_auth, fails_login_with_an_empty_password_or_a_nul_in_the_user_name) {
+  struct conv_setup s = conv_setup_default();
+  s.cfg.max_auth_failures = 10;
+  /* "=" is an empty response; "YQBi" is "a\0b". */
+  CONV(&s, EHLO_IN "AUTH LOGIN YWxpY2U=\r\n=\r\nAUTH LOGIN YQBi\r\nAUTH LOGIN =\r\n",
+       GREETING EHLO_REPLY "334 UGFzc3dvcmQ6\r\n" FAIL_535 FAIL_535 FAIL_535);
+}

@@ -222,3 +222,36 @@ Test(server_bdat, reports_the_data_phase_while_a_chunk_is_read) {
   cr_expect_eq(smtp_server_phase(srv), SMTP_PHASE_COMMAND);
   smtp_server_free(srv);
 }
+
+Test(server_bdat, reports_bare_cr_bare_lf_and_long_lines_in_chunks_as_defects) {
+  struct conv_setup s = conv_setup_default();
+  struct conv_result r;
+  struct conv_str in = {0};
+  /* A bare CR, a bare LF, a line of 1001 octets with its CRLF, and a CR at the very end;
+   * the CR LF pair split across two chunks is not bare. */
+  conv_str_addf(&in, "%s", TXN_IN "BDAT 6\r\na\rb\nc\r");
+  conv_str_addf(&in, "BDAT %d\r\n\n", 1 + 1001);
+  for (int i = 0; i < 999; i++)
+    conv_str_add(&in, "x", 1);
+  conv_str_addf(&in, "%s", "\r\nBDAT 1 LAST\r\n\r");
+  conv_check_into(&s, in.p, in.len,
+                  TXN_OUT "250 2.0.0 OK: 6 octets received\r\n"
+                          "250 2.0.0 OK: 1008 octets received\r\n" ACCEPTED,
+                  &r);
+  char want[32];
+  snprintf(want, sizeof want, "<end:%#x>",
+           (unsigned)(SMTP_DATA_BARE_CR | SMTP_DATA_BARE_LF | SMTP_DATA_LINE_TOO_LONG));
+  cr_expect(strstr(r.content.p, want) != NULL, "defects: %s", strrchr(r.content.p, '<'));
+  conv_result_free(&r);
+  conv_str_free(&in);
+}
+
+Test(server_bdat, reports_no_defect_for_clean_crlf_content_split_across_chunks) {
+  struct conv_setup s = conv_setup_default();
+  struct conv_result r;
+  static const char in[] = TXN_IN "BDAT 3\r\nab\rBDAT 1 LAST\r\n\n";
+  conv_check_into(&s, in, sizeof in - 1, TXN_OUT "250 2.0.0 OK: 3 octets received\r\n" ACCEPTED,
+                  &r);
+  cr_expect_str_eq(r.content.p, "<begin>ab\r\n<end:0>");
+  conv_result_free(&r);
+}

@@ -156,8 +156,8 @@ Test(server_robust, answers_each_pipelined_command_line_exactly_once) {
       at += (size_t)n;
       replies++;
     }
-    cr_expect_eq(replies, lines + 1, "%zu lines got %zu replies (greeting included):\n%s", lines,
-                 replies, r.out.p);
+    cr_expect_eq(replies, lines + 1, "%zu lines got %zu replies (greeting included):\n%s\nfor:\n%s",
+                 lines, replies, r.out.p, in.p);
     conv_result_free(&r);
     conv_str_free(&in);
   }
