@@ -137,7 +137,7 @@ static void gen_local(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
     return;
   }
   if (pick == 2) {
-    gen_buf_puts(b, gen_rand_chance(r, 50) ? "postmaster" : "PostMaster");
+    gen_buf_puts(b, gen_rand_chance(r, 50) ? "postmaster" : "PostMaster"); /* with a domain */
     return;
   }
   size_t atoms = gen_rand_range(r, 1, 3);
@@ -155,7 +155,8 @@ void gen_path(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
     gen_buf_puts(b, "<>");
     return;
   }
-  if (pick == 1) {
+  if (pick == 1 && (flags & GEN_PATH_RCPT)) {
+    /* RFC 5321 4.5.1: bare postmaster is a forward-path only. */
     gen_buf_puts(
         b, GEN_PICK(r, ((const char *const[]){"<postmaster>", "<POSTMASTER>", "<Postmaster>"})));
     return;
@@ -182,8 +183,10 @@ void gen_path(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
     /* Source route: accepted and ignored (RFC 5321 4.1.2, Appendix C). */
     size_t hops = gen_rand_range(r, 1, 3);
     for (size_t i = 0; i < hops; i++) {
+      /* RFC 5321 4.1.2: At-domain = "@" Domain: names only, no address literals. */
       gen_buf_puts(b, i ? ",@" : "@");
-      gen_domain(r, b, flags & ~GEN_NEAR_MISS);
+      gen_label(r, b);
+      gen_buf_puts(b, ".example");
     }
     gen_buf_putc(b, ':');
   }
@@ -201,9 +204,9 @@ static void gen_xtext(struct gen_rand *r, struct gen_buf *b) {
     gen_buf_puts(b, GEN_PICK(r, parts));
 }
 
-/* gen_mail_param - one MAIL parameter (RFC 1870, 6152, 3030, 6531, 3461, 4954). */
-static void gen_mail_param(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
-  switch (gen_rand_below(r, 7)) {
+/* gen_mail_param - MAIL parameter number `which` (RFC 1870, 6152, 3030, 6531, 3461, 4954). */
+static void gen_mail_param(struct gen_rand *r, struct gen_buf *b, unsigned which, unsigned flags) {
+  switch (which) {
   case 0:
     gen_buf_printf(b, "SIZE=%zu",
                    gen_rand_chance(r, 50) ? gen_rand_below(r, 5000) : gen_rand_below(r, 100000000));
@@ -238,8 +241,8 @@ static void gen_mail_param(struct gen_rand *r, struct gen_buf *b, unsigned flags
   }
 }
 
-/* gen_rcpt_param - one RCPT parameter (RFC 3461 NOTIFY, ORCPT). */
-static void gen_rcpt_param(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
+/* gen_rcpt_param - RCPT parameter number `which` (RFC 3461 NOTIFY, ORCPT). */
+static void gen_rcpt_param(struct gen_rand *r, struct gen_buf *b, unsigned which, unsigned flags) {
   static const char *const notify[] = {"NOTIFY=NEVER", "NOTIFY=SUCCESS", "NOTIFY=FAILURE,DELAY",
                                        "NOTIFY=SUCCESS,FAILURE,DELAY", "notify=delay"};
   static const char *const bad[] = {"NOTIFY=NEVER,SUCCESS", "NOTIFY=", "ORCPT=foo",
@@ -248,7 +251,7 @@ static void gen_rcpt_param(struct gen_rand *r, struct gen_buf *b, unsigned flags
     gen_buf_puts(b, GEN_PICK(r, bad));
     return;
   }
-  if (gen_rand_chance(r, 50)) {
+  if (which == 0) {
     gen_buf_puts(b, GEN_PICK(r, notify));
   } else {
     gen_buf_puts(b, "ORCPT=rfc822;");
@@ -273,16 +276,23 @@ void gen_argument(struct gen_rand *r, struct gen_buf *b, unsigned verb, unsigned
     if ((flags & GEN_NEAR_MISS) && gen_rand_chance(r, 10))
       kw = verb == V_MAIL ? "FROM: " : "TO ";
     gen_buf_printf(b, " %s", kw);
-    gen_path(r, b, verb == V_RCPT ? flags | GEN_NO_PATH_NULL : flags);
-    size_t n = gen_rand_chance(r, 50) ? 0 : gen_rand_range(r, 1, 3);
-    if ((flags & GEN_NEAR_MISS) && gen_rand_chance(r, 5))
-      n = 17; /* one over SMTP_PARAMS_MAX */
+    gen_path(r, b, verb == V_RCPT ? flags | GEN_NO_PATH_NULL | GEN_PATH_RCPT : flags);
+    /* Each keyword at most once (a repeated one is a near miss, 501). */
+    unsigned kinds = verb == V_MAIL ? ((flags & GEN_NEAR_MISS) ? 7 : 6) : 2, used = 0;
+    size_t n = gen_rand_chance(r, 50) ? 0 : gen_rand_range(r, 1, verb == V_MAIL ? 3 : 2);
+    bool repeat = (flags & GEN_NEAR_MISS) && gen_rand_chance(r, 5);
+    if (repeat)
+      n = 17; /* one over SMTP_PARAMS_MAX, with repeats */
     for (size_t i = 0; i < n; i++) {
+      unsigned which = (unsigned)gen_rand_below(r, kinds);
+      while (!repeat && (used & (1u << which)))
+        which = (which + 1) % kinds;
+      used |= 1u << which;
       gen_buf_putc(b, ' ');
       if (verb == V_MAIL)
-        gen_mail_param(r, b, flags);
+        gen_mail_param(r, b, which, flags);
       else
-        gen_rcpt_param(r, b, flags);
+        gen_rcpt_param(r, b, which, flags);
     }
     break;
   }

@@ -14,6 +14,7 @@ enum gen_flag {
   GEN_NEAR_MISS = 1u << 0,    /* sometimes break a rule: long lines, bad params, CR/LF, NUL */
   GEN_UTF8 = 1u << 1,         /* RFC 6531 addresses allowed */
   GEN_NO_PATH_NULL = 1u << 2, /* never "<>" */
+  GEN_PATH_RCPT = 1u << 3,    /* a forward-path: bare <postmaster> allowed (RFC 5321 4.5.1) */
 };
 
 /* The verbs the generator knows, upper case, including an unknown one. */
