@@ -69,6 +69,7 @@ void options_usage(FILE *f) {
         "  --listen-tls ADDR:PORT         implicit TLS, RFC 8314 (needs --tls-cert/--tls-key)\n"
         "  --listen-submission ADDR:PORT  submission, AUTH required (needs --auth-users)\n"
         "  --maildir DIR                  deliver every accepted message into this Maildir\n"
+        "                                 (one file per message, whatever its recipients)\n"
         "  --no-store                     accept messages and discard them (benchmarks)\n"
         "  --domain NAME                  a local domain (repeatable; default: the hostname)\n"
         "  --hostname NAME                name in the greeting and Received: (default: host)\n"
