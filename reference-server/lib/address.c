@@ -4,6 +4,8 @@
  * Deliberate choices beyond the ABNF (each also noted where it is enforced):
  * - the 256-octet path limit (4.5.3.1.3) counts the whole path as written, angle
  *   brackets and any source route included;
+ * - with SMTP_ADDR_ALLOW_POSTMASTER, "<@route:postmaster>" is the bare postmaster (the
+ *   route stripped as 4.1.1.3 asks), though the ABNF has no route in that form;
  * - a domain label is at most 63 octets (RFC 1035 2.3.4), which 5321's ABNF leaves out;
  * - "[IPv6:...]" must hold an IPv6 address: the tag "IPv6" is not accepted as a
  *   General-address-literal even though the ABNF alone would allow it; any other
@@ -365,6 +367,17 @@ ssize_t smtp_path_parse(const char *buf, size_t len, unsigned options, struct sm
     /* The route is ignored (Appendix C), so is_utf8 speaks only of the mailbox kept;
      * without SMTP_ADDR_ALLOW_UTF8 a U-label in the route is still refused. */
     c.utf8_seen = false;
+    /* Leniency: 4.1.1.3 says to strip the route and use what remains, so
+     * "<@relay:postmaster>" is taken as "<postmaster>" (Postfix does the same), although
+     * the ABNF gives the bare postmaster form no route. */
+    if ((options & SMTP_ADDR_ALLOW_POSTMASTER) && len - c.i >= 11 &&
+        pu_ieq(buf + c.i, 10, "postmaster") && buf[c.i + 10] == '>') {
+      out->is_postmaster = true;
+      out->local = buf + c.i;
+      out->local_len = 10;
+      c.i += 11;
+      goto out;
+    }
   }
   if (!addr_mailbox(&c, out))
     goto out;

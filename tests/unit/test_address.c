@@ -138,6 +138,9 @@ static const struct addr_vec addr_vecs[] = {
     BAD("<postmaster>", 0, SYN, "bare postmaster where not allowed"),
     BAD("<postmasters>", PM_OK, SYN, "not quite postmaster"),
     OK("<postmaster@x.org>", PM_OK, NAME, "postmaster with domain is a mailbox"),
+    OK("<@r.org:Postmaster>", PM_OK, NONE, "routed bare postmaster (leniency, 4.1.1.3)"),
+    BAD("<@r.org:postmaster>", 0, SYN, "routed bare postmaster where not allowed"),
+    BAD("<@r.org:postmaster", PM_OK, SYN, "routed postmaster without bracket"),
     /* UTF-8, RFC 6531 */
     OK("<j\xc3\xb6rg@x.org>", U8, NAME, "UTF-8 local part"),
     OK("<u@b\xc3\xbc"
