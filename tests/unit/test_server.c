@@ -506,3 +506,17 @@ Test(server_commands, sends_hook_replies_only_in_a_well_formed_shape) {
             out);
   smtp_server_free(srv);
 }
+
+Test(server_order, refuses_esmtp_parameters_in_a_session_opened_with_helo) {
+  struct conv_setup s = conv_setup_default();
+  struct conv_result r;
+  static const char in[] = "HELO c\r\nMAIL FROM:<a@b.test> SIZE=10\r\nEHLO c\r\n"
+                           "MAIL FROM:<a@b.test> SIZE=10\r\n";
+  conv_run(&s, in, sizeof in - 1, NULL, 0, &r);
+  cr_expect(strncmp(r.out.p, GREETING "250 mx.test\r\n555 ", strlen(GREETING) + 17) == 0,
+            "MAIL with SIZE after HELO: %s", r.out.p);
+  static const char tail[] = EHLO_REPLY "250 2.1.0 OK\r\n";
+  cr_expect(r.out.len > strlen(tail) && strcmp(r.out.p + r.out.len - strlen(tail), tail) == 0,
+            "MAIL with SIZE after EHLO: %s", r.out.p);
+  conv_result_free(&r);
+}
