@@ -8,6 +8,8 @@
   hostile.py --port P vanish [--repeat N]           vanish (RST) in the middle of DATA
   hostile.py --port P dataline [--bytes 10000000]   inside DATA, one line with no CRLF
   hostile.py --port P noread [--bytes 2000000]      pipeline NOOPs and never read a reply
+  hostile.py --port P trickle [--interval 0.5]      one byte of a command per interval, for
+                                                    --timeout s: how long does it stay open?
 
 Prints one JSON line: what was sent, which reply codes came back, whether and when the
 server closed. A hostile client cannot "fail" here; the calling test decides what the
@@ -236,6 +238,23 @@ def run_noread(args):
     return p.result(mode="noread", stalled=stalled, seconds=round(time.monotonic() - start, 2))
 
 
+def run_trickle(args):
+    """Slowloris: never finish a command, one byte every --interval seconds. A server
+    whose command timeout restarts with every read keeps such a session for ever."""
+    p = Probe(args.host, args.port, args.timeout + 10)
+    greeting = p.reply()
+    start = time.monotonic()
+    text = b"NOOP " * 100000
+    i = 0
+    while not p.closed and time.monotonic() - start < args.timeout:
+        if not p.send(text[i : i + 1]):
+            break
+        i += 1
+        p.drain(args.interval)
+    return p.result(mode="trickle", greeting=greeting, interval=args.interval,
+                    seconds_open=round(time.monotonic() - start, 1))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--host", default="127.0.0.1")
@@ -254,6 +273,8 @@ def main():
     sp.add_argument("--bytes", type=int, default=10_000_000)
     sp = sub.add_parser("noread")
     sp.add_argument("--bytes", type=int, default=2_000_000)
+    sp = sub.add_parser("trickle")
+    sp.add_argument("--interval", type=float, default=0.5)
     sp = sub.add_parser("vanish")
     sp.add_argument("--repeat", type=int, default=10)
     args = p.parse_args()
@@ -265,6 +286,7 @@ def main():
         "vanish": run_vanish,
         "dataline": run_dataline,
         "noread": run_noread,
+        "trickle": run_trickle,
     }[args.mode]
     try:
         out = run(args)
