@@ -37,17 +37,18 @@ static int data_unstuff_run(const uint8_t *in, size_t len, int mode, struct unst
   memset(&u, 0, sizeof u);
   memset(r, 0, sizeof *r);
   r->out = malloc(len + 2);
-  if (r->out == NULL)
+  /* One scratch buffer per run; each call gets exactly want + 2 octets of it. */
+  char *tmp = malloc(len + 2);
+  if (r->out == NULL || tmp == NULL) {
+    free(tmp);
     return -1;
+  }
   size_t pos = 0;
   for (size_t i = 0; pos < len && !r->done; i++) {
     size_t want = mode == 0 ? len - pos : mode == 1 ? 1 : data_chunk_len(in, len, i);
     if (want > len - pos)
       want = len - pos;
-    /* The unstuffer may release a CR held from an earlier read: exactly len + 2 room. */
-    char *tmp = malloc(want + 2);
-    if (tmp == NULL)
-      return -1;
+    /* The unstuffer may release a CR held from an earlier read: want + 2 octets of room. */
     size_t got = 0;
     size_t used = smtp_unstuff(&u, (const char *)in + pos, want, tmp, &got, &r->done);
     FUZZ_CHECK(used <= want, "unstuff consumed %zu of %zu", used, want);
@@ -57,9 +58,9 @@ static int data_unstuff_run(const uint8_t *in, size_t len, int mode, struct unst
     FUZZ_CHECK(r->out_len + got <= len + 2, "more content than input");
     memcpy(r->out + r->out_len, tmp, got);
     r->out_len += got;
-    free(tmp);
     pos += used;
   }
+  free(tmp);
   r->consumed = pos;
   r->defects = u.defects;
   r->total = u.total;

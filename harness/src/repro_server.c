@@ -24,7 +24,8 @@ struct srv_tls_point {
 struct srv_run {
   const struct gen_session *in;
   struct smtp_server_config cfg;
-  bool octetwise; /* one octet per feed, with the unit accounting */
+  bool octetwise; /* reference run: line reads for commands, octets for content, with
+                     the one-reply-per-command accounting */
   const struct repro_trace *trace;
   struct srv_tls_point points[SRV_TLS_MAX];
   size_t ntls;
@@ -322,10 +323,13 @@ static void srv_unit_end(struct srv_run *r) {
   r->unit_data = false;
 }
 
-/* srv_account - after one octet went in (octet-wise run): did a command end? */
-static void srv_account(struct srv_run *r, enum smtp_server_phase before, char octet) {
+/* srv_account - after a whole reference read went in: did a command end? A read in the
+ * command phase ends at the first LF, so at most one line ends, at its last octet. */
+static void srv_account(struct srv_run *r, enum smtp_server_phase before, const char *read,
+                        size_t n) {
   enum smtp_server_phase after = smtp_server_phase(r->s);
-  bool line_end = before == SMTP_PHASE_COMMAND && octet == '\n' && r->prev_octet == '\r';
+  char octet = read[n - 1], prev = n >= 2 ? read[n - 2] : r->prev_octet;
+  bool line_end = before == SMTP_PHASE_COMMAND && octet == '\n' && prev == '\r';
   /* A CR that ended a DATA/BDAT block does not pair with the LF of the next command. */
   r->prev_octet = before == SMTP_PHASE_COMMAND && after == SMTP_PHASE_COMMAND ? octet : 0;
   if (after == SMTP_PHASE_DATA)
@@ -349,14 +353,14 @@ static size_t srv_starttls(struct srv_run *r, size_t pos, size_t end) {
   } else {
     if (r->ntls >= r->tls_known || r->ntls >= SRV_TLS_MAX) {
       srv_fail(r,
-               "STARTTLS entered at octet %zu one octet at a time, never there with the "
+               "STARTTLS entered at octet %zu in line-by-line reads, never there with the "
                "input's reads",
                pos);
       return end;
     }
     if (r->points[r->ntls].at != pos)
       srv_fail(r,
-               "STARTTLS entered at octet %zu one octet at a time but %zu with the "
+               "STARTTLS entered at octet %zu in line-by-line reads but %zu with the "
                "input's reads: pipelined plaintext consumed (RFC 3207 5, CVE-2011-0411)",
                pos, r->points[r->ntls].at);
     end = r->points[r->ntls].to;
@@ -390,20 +394,26 @@ static void srv_closed(struct srv_run *r) {
     srv_fail(r, "engine consumed %zu octets / wrote %zu after CLOSING", n, len);
 }
 
-/* srv_feed_all - the input's stream, in the input's reads or one octet at a time. */
+/* srv_feed_all - the input's stream, in the input's reads or in the reference reads. */
 static void srv_feed_all(struct srv_run *r) {
   const char *st = r->in->stream;
   size_t len = r->in->stream_len, pos = 0;
   for (size_t k = 0; pos < len && !r->failed; k++) {
     if (smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
       break;
-    size_t end =
-        pos +
-        (r->octetwise ? 1 : gen_session_read_len(r->in, GEN_SRV_READS, k, st + pos, len - pos));
+    enum smtp_server_phase before = smtp_server_phase(r->s);
+    size_t start = pos, end;
+    if (!r->octetwise) {
+      end = pos + gen_session_read_len(r->in, GEN_SRV_READS, k, st + pos, len - pos);
+    } else if (before == SMTP_PHASE_DATA) {
+      end = pos + 1; /* a BDAT chunk may end at any octet */
+    } else {
+      const char *lf = memchr(st + pos, '\n', len - pos);
+      end = lf != NULL ? (size_t)(lf - st) + 1 : len;
+    }
     if (!r->octetwise && r->trace != NULL && r->trace->fn != NULL)
       r->trace->fn(r->trace->ctx, REPRO_EV_CLIENT, st + pos, end - pos);
     while (pos < end && !r->failed) {
-      enum smtp_server_phase before = smtp_server_phase(r->s);
       size_t n = smtp_server_feed(r->s, st + pos, end - pos);
       if (n > end - pos) {
         srv_fail(r, "feed consumed %zu of %zu octets", n, end - pos);
@@ -416,8 +426,8 @@ static void srv_feed_all(struct srv_run *r) {
       if (r->last_code == 221 && state != SMTP_SERVER_CLOSING)
         srv_fail(r, "221 sent but the engine is not CLOSING (RFC 5321 4.1.1.10)");
       r->octet_pos = pos;
-      if (r->octetwise && n == 1)
-        srv_account(r, before, st[pos - 1]);
+      if (r->octetwise && pos == end)
+        srv_account(r, before, st + start, end - start);
       if (state == SMTP_SERVER_STARTTLS) {
         pos = end = srv_starttls(r, pos, end);
         break;
@@ -509,8 +519,7 @@ static void srv_same(struct srv_run *a, struct srv_run *b) {
     srv_fail(b, "hook calls depend on read boundaries (%s vs %s)", a->log.data ? a->log.data : "",
              b->log.data ? b->log.data : "");
   } else if (a->ntls != b->ntls) {
-    srv_fail(b, "%zu STARTTLS switches with the input's reads, %zu one octet at a time", a->ntls,
-             b->ntls);
+    srv_fail(b, "%zu STARTTLS switches with the input's reads, %zu line by line", a->ntls, b->ntls);
   }
 }
 
