@@ -20,9 +20,9 @@ void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
       fuzz_fail(__VA_ARGS__);                                                                      \
   } while (0)
 
-/* fuzz_planted - true when the planted-bug switch (env SMTPCHECK_FUZZ_PLANT) is on in a
- * FUZZING_BUILD_MODE build; used by tests/integration/test_fuzz_planted.sh to prove that
- * ci/fuzz catches, minimises and stores a crash. Always false in other builds. */
+/* fuzz_planted - true when the planted-bug switch (env SMTPCHECK_FUZZ_PLANT=1) is on;
+ * used by tests/integration/test_fuzz_planted.sh to prove that ci/fuzz catches,
+ * minimises, stores and reproduces a crash. Only the fuzz_<target> test programs have it. */
 int fuzz_planted(void);
 
 #endif

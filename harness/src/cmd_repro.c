@@ -94,8 +94,34 @@ static uint8_t *repro_load(const char *path, size_t *len) {
   return buf;
 }
 
+/* repro_exec_target - parser targets keep their invariants in targets/fuzz_<t>.c: after
+ * the decode, become the fuzz_<t> binary next to smtpcheck, run on the same file (its
+ * crash, sanitizer report or invariant message lands in the captured stderr). */
+static int repro_exec_target(int target, const char *file) {
+  char self[4096], path[4200];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return 0;
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  if (slash == NULL)
+    return 0;
+  *slash = '\0';
+  snprintf(path, sizeof path, "%s/fuzz_%s", self, gen_target_name((enum gen_target)target));
+  if (access(path, X_OK) != 0) {
+    printf("== no %s: the target's own invariants were not checked\n", path);
+    return 0;
+  }
+  printf("== invariants: %s %s\n", path, file);
+  fflush(stdout);
+  char *args[] = {path, (char *)file, NULL};
+  execv(path, args);
+  printf("== cannot run %s: %s\n", path, strerror(errno));
+  return 0;
+}
+
 /* repro_in_child - run the target's decode/check; the child's exit status says how. */
-static int repro_in_child(int target, const uint8_t *data, size_t size) {
+static int repro_in_child(int target, const char *file, const uint8_t *data, size_t size) {
   struct repro_printer pr = {stdout, "C:", "S:"};
   struct repro_trace tr = {repro_print_event, &pr};
   char why[512];
@@ -109,15 +135,20 @@ static int repro_in_child(int target, const uint8_t *data, size_t size) {
     bad = repro_client_session(data, size, &tr, why, sizeof why);
     break;
   case GEN_T_COMMAND:
-    return repro_show_command(data, size, stdout);
+    repro_show_command(data, size, stdout);
+    return repro_exec_target(target, file);
   case GEN_T_ADDRESS:
-    return repro_show_address(data, size, stdout);
+    repro_show_address(data, size, stdout);
+    return repro_exec_target(target, file);
   case GEN_T_REPLY:
-    return repro_show_reply(data, size, stdout);
+    repro_show_reply(data, size, stdout);
+    return repro_exec_target(target, file);
   case GEN_T_DATA:
-    return repro_show_data(data, size, stdout);
+    repro_show_data(data, size, stdout);
+    return repro_exec_target(target, file);
   default:
-    return repro_show_script(data, size, stdout);
+    repro_show_script(data, size, stdout);
+    return repro_exec_target(target, file);
   }
   fflush(stdout);
   if (bad) {
@@ -128,7 +159,7 @@ static int repro_in_child(int target, const uint8_t *data, size_t size) {
 }
 
 /* repro_local - fork, run in the child with stderr captured, report how it ended. */
-static int repro_local(int target, const uint8_t *data, size_t size) {
+static int repro_local(int target, const char *file, const uint8_t *data, size_t size) {
   int fds[2];
   fflush(stdout);
   if (pipe(fds) != 0) {
@@ -144,7 +175,7 @@ static int repro_local(int target, const uint8_t *data, size_t size) {
     close(fds[0]);
     dup2(fds[1], 2);
     close(fds[1]);
-    int rc = repro_in_child(target, data, size);
+    int rc = repro_in_child(target, file, data, size);
     fflush(stdout);
     _exit(rc);
   }
@@ -242,7 +273,7 @@ int cmd_repro(int argc, char **argv) {
     rc = repro_net_session(net, data, size, quiet_ms, stdout);
   } else {
     printf("== %s: target %s, %zu octets\n", file, gen_target_name((enum gen_target)t), size);
-    rc = repro_local(t, data, size);
+    rc = repro_local(t, file, data, size);
   }
   free(data);
   return rc;
