@@ -15,8 +15,9 @@
 #define GLOBS_MAX 64
 
 static const char usage_line[] =
-    "usage: smtpcheck run [--tls] [--ehlo NAME] [--from ADDR] [--rcpt ADDR] [--foreign ADDR]\n"
-    "                     [--auth USER:PASS] [--maildir DIR] [--only GLOB]... [--skip GLOB]...\n"
+    "usage: smtpcheck run [--tls] [--ehlo NAME] [--from ADDR] [--rcpt ADDR] [--domain NAME]\n"
+    "                     [--foreign ADDR] [--auth USER:PASS] [--maildir DIR]\n"
+    "                     [--only GLOB]... [--skip GLOB]...\n"
     "                     [--jobs N] [--timeout SECONDS] [--format text|tap|junit|json]\n"
     "                     [--output FILE] [-v] [--suite DIR] HOST[:PORT]\n";
 
@@ -87,6 +88,10 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       a->cfg.from = v;
     } else if (OPT("--rcpt")) {
       a->cfg.rcpt = v;
+    } else if (OPT("--domain")) {
+      if (!*v || strchr(v, '@') || strchr(v, ' '))
+        return usage_error("--domain needs a mail domain such as example.com, not '%s'", v);
+      a->cfg.domain = v;
     } else if (OPT("--foreign")) {
       a->cfg.foreign = v;
     } else if (OPT("--maildir")) {

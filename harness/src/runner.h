@@ -20,6 +20,7 @@ struct run_config {
   const char *host, *port; /* the target */
   bool tls;                /* implicit TLS (--tls) */
   const char *ehlo, *from, *rcpt, *foreign, *user, *pass, *maildir;
+  const char *domain; /* --domain: $rcpt_domain when --rcpt has no domain; may be NULL */
   int jobs;
   long timeout_ms; /* per step */
 };

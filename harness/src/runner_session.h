@@ -23,7 +23,20 @@ struct session {
   long timeout_ms;   /* per step */
   struct vars vars;
   struct sbuf auth_plain, user_b64, pass_b64;
+  struct sbuf rcpt_local;   /* the value of $rcpt_local */
+  char size_limit[24];      /* $size_limit: digits, "" when not advertised */
+  char size_over_limit[24]; /* $size_over_limit: size_limit + 1 */
 };
+
+/* session_set_size_limit - $size_limit and $size_over_limit from an EHLO reply (raw) that
+ * advertises a nonzero SIZE; otherwise the variables keep what they had. */
+void session_set_size_limit(struct session *s, const char *ehlo, size_t len);
+
+/* require_exts_met - judge t's `require ext` / `require no-ext` / `require size-limit`
+ * lines that are due when steps from index `from` on are still to run (script_ext_due)
+ * against an EHLO reply (raw; len 0: none). On a miss res becomes a skip; returns false. */
+bool require_exts_met(const struct script_test *t, const char *ehlo, size_t len, size_t from,
+                      struct test_result *res);
 
 /* What reading one reply gave. */
 enum read_status {

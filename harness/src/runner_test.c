@@ -15,6 +15,14 @@ static void skip(struct test_result *res, const char *why, const char *ext) {
   snprintf(res->skip_ext, sizeof res->skip_ext, "%s", ext ? ext : "");
 }
 
+/* rcpt_domain - the domain of --rcpt (after its last '@'), else --domain, else NULL. */
+static const char *rcpt_domain(const struct run_config *cfg) {
+  const char *at = cfg->rcpt ? strrchr(cfg->rcpt, '@') : NULL;
+  if (at && at[1])
+    return at + 1;
+  return cfg->domain && cfg->domain[0] ? cfg->domain : NULL;
+}
+
 /* requirements_met - `require` lines and the variables used; false after a skip. */
 static bool requirements_met(const struct run_config *cfg, const struct probe_result *probe,
                              const struct script_test *t, struct test_result *res) {
@@ -28,21 +36,11 @@ static bool requirements_met(const struct run_config *cfg, const struct probe_re
     skip(res, "needs --tls", NULL);
   else if ((t->requires & REQUIRE_PLAINTEXT) && cfg->tls)
     skip(res, "needs a plaintext connection, not --tls", NULL);
+  else if ((t->requires & REQUIRE_DOMAIN) && !rcpt_domain(cfg))
+    skip(res, "needs a recipient domain: --rcpt LOCAL@DOMAIN or --domain NAME", NULL);
   if (res->outcome == OUTCOME_SKIP)
     return false;
-  for (size_t k = 0; k < t->nexts; k++) {
-    struct smtp_reply r;
-    if (!script_ext_due(t, 0, t->exts[k]))
-      continue;
-    if (probe->ehlo.len && smtp_reply_parse(probe->ehlo.p, probe->ehlo.len, &r) > 0 &&
-        smtp_reply_keyword(&r, t->exts[k], NULL, NULL))
-      continue;
-    char why[128];
-    snprintf(why, sizeof why, "not offered: %s", t->exts[k]);
-    skip(res, why, t->exts[k]);
-    return false;
-  }
-  return true;
+  return require_exts_met(t, probe->ehlo.p, probe->ehlo.len, 0, res);
 }
 
 /* not_served - a connection that gives no 220: an error before the test's first step (it
@@ -135,6 +133,26 @@ static int queue_message(struct session *s) {
   return sbuf_append(&s->queue, msg, (size_t)n);
 }
 
+/* queue_bdat - RFC 3030 2: "BDAT" SP chunk-size [SP "LAST"] CRLF, then exactly
+ * chunk-size octets: the expanded TEXT, counted after expansion. */
+static int queue_bdat(struct session *s, const struct script_step *st) {
+  char err[256], cmd[64];
+  struct sbuf chunk = {0};
+  int rc = -1;
+  if (vars_expand(st->arg, st->arg_len, &s->vars, &chunk, err, sizeof err) < 0) {
+    session_error(s, st->line, "%s", err);
+    goto out;
+  }
+  int n = snprintf(cmd, sizeof cmd, "BDAT %zu%s\r\n", chunk.len,
+                   st->kind == STEP_BDAT_LAST ? " LAST" : "");
+  if (sbuf_append(&s->queue, cmd, (size_t)n) < 0 || sbuf_append(&s->queue, chunk.p, chunk.len) < 0)
+    goto out;
+  rc = 0;
+out:
+  sbuf_free(&chunk);
+  return rc;
+}
+
 /* send_now - flush the queue; a failure to send fails the test at its level. */
 static int send_now(struct session *s, const struct script_step *st) {
   if (!s->c) {
@@ -179,11 +197,11 @@ static int starttls(struct session *s, const struct script_step *st) {
   return 0;
 }
 
-/* ext_listed - the last EHLO reply lists kw. */
+/* ext_listed - the last EHLO reply lists kw (KEYWORD or KEYWORD=PARAM). */
 static bool ext_listed(struct session *s, const char *kw) {
   struct smtp_reply r;
   return s->ehlo.len && smtp_reply_parse(s->ehlo.p, s->ehlo.len, &r) > 0 &&
-         smtp_reply_keyword(&r, kw, NULL, NULL);
+         expect_ext_offered(&r, kw);
 }
 
 /* run_step - one step; 0 to go on, -1 when the test has its verdict. */
@@ -199,6 +217,11 @@ static int run_step(struct session *s, size_t i) {
     return send_now(s, st);
   case STEP_MESSAGE:
     if (queue_message(s) < 0)
+      return -1;
+    return send_now(s, st);
+  case STEP_BDAT:
+  case STEP_BDAT_LAST:
+    if (queue_bdat(s, st) < 0)
       return -1;
     return send_now(s, st);
   case STEP_EXPECT:
@@ -249,7 +272,7 @@ static int run_step(struct session *s, size_t i) {
 }
 
 /* set_vars - the variables' values for this test. */
-static void set_vars(struct session *s, const char *token) {
+static void set_vars(struct session *s, const struct probe_result *probe, const char *token) {
   const struct run_config *cfg = s->cfg;
   struct vars *v = &s->vars;
   v->val[VAR_EHLO] = cfg->ehlo;
@@ -258,6 +281,13 @@ static void set_vars(struct session *s, const char *token) {
   v->val[VAR_FOREIGN] = cfg->foreign;
   v->val[VAR_HOST] = cfg->host;
   v->val[VAR_TOKEN] = token;
+  /* The local part is everything before the last '@' (a quoted one may hold '@'). */
+  const char *at = cfg->rcpt ? strrchr(cfg->rcpt, '@') : NULL;
+  size_t local = cfg->rcpt ? (at ? (size_t)(at - cfg->rcpt) : strlen(cfg->rcpt)) : 0;
+  if (cfg->rcpt && sbuf_append(&s->rcpt_local, cfg->rcpt, local) == 0)
+    v->val[VAR_RCPT_LOCAL] = s->rcpt_local.p ? s->rcpt_local.p : "";
+  v->val[VAR_RCPT_DOMAIN] = rcpt_domain(cfg);
+  session_set_size_limit(s, probe->ehlo.p, probe->ehlo.len);
   if (cfg->user && cfg->pass) {
     struct sbuf plain = {0};
     sbuf_append(&plain, "\0", 1);
@@ -277,11 +307,11 @@ static void set_vars(struct session *s, const char *token) {
 }
 
 /* run_session - connect and run every step until one gives the verdict. */
-static void run_session(const struct run_config *cfg, const struct script_test *t,
-                        const char *token, struct test_result *res) {
+static void run_session(const struct run_config *cfg, const struct probe_result *probe,
+                        const struct script_test *t, const char *token, struct test_result *res) {
   struct session s = {.cfg = cfg, .t = t, .res = res};
   s.timeout_ms = t->timeout_ms ? t->timeout_ms : cfg->timeout_ms;
-  set_vars(&s, token);
+  set_vars(&s, probe, token);
   if (session_connect(&s, t->line, !t->greeting_any) == 0) {
     for (size_t i = 0; i < t->nsteps; i++) {
       /* After an allowed close, only a new connection (or the Maildir) can say more. */
@@ -304,6 +334,7 @@ static void run_session(const struct run_config *cfg, const struct script_test *
   sbuf_free(&s.auth_plain);
   sbuf_free(&s.user_b64);
   sbuf_free(&s.pass_b64);
+  sbuf_free(&s.rcpt_local);
 }
 
 /* runner_test - see runner.h. */
@@ -314,6 +345,6 @@ void runner_test(const struct run_config *cfg, const struct probe_result *probe,
   res->test = t;
   res->fail_level = t->level;
   if (requirements_met(cfg, probe, t, res))
-    run_session(cfg, t, token, res);
+    run_session(cfg, probe, t, token, res);
   res->duration_ms = now_ms() - start;
 }

@@ -82,7 +82,7 @@ static char *dupn(const char *s, size_t n) {
 /* step_free - release what one step owns. */
 static void step_free(struct script_step *st) {
   free(st->arg);
-  free(st->spec.text);
+  script_spec_free(&st->spec);
 }
 
 /* test_free - release what one test owns. */
@@ -116,6 +116,41 @@ static bool valid_keyword(const char *s, size_t n) {
     if (!isalnum((unsigned char)s[i]) && s[i] != '-')
       return false;
   return true;
+}
+
+/* valid_ext - KEYWORD or KEYWORD=PARAM (a parameter word: printable, no blank). */
+static bool valid_ext(const char *s, size_t n) {
+  const char *eq = memchr(s, '=', n);
+  if (!eq)
+    return valid_keyword(s, n);
+  size_t kl = (size_t)(eq - s);
+  if (!valid_keyword(s, kl) || kl + 1 == n || n - kl - 1 > 64)
+    return false;
+  for (size_t i = kl + 1; i < n; i++)
+    if (!isgraph((unsigned char)s[i]))
+      return false;
+  return true;
+}
+
+/* apply_uses - the implicit `require` lines of the variables a template uses. */
+static void apply_uses(struct parser *p, unsigned uses) {
+  if (uses & VAR_USES_FOREIGN)
+  p->cur->requires |= REQUIRE_FOREIGN;
+  if (uses & VAR_USES_AUTH)
+  p->cur->requires |= REQUIRE_AUTH;
+  if (uses & VAR_USES_DOMAIN)
+  p->cur->requires |= REQUIRE_DOMAIN;
+  if (uses & VAR_USES_SIZE)
+  p->cur->requires |= REQUIRE_SIZE_LIMIT;
+}
+
+/* shape_uses - the variables used by a reply shape's text. */
+static unsigned shape_uses(const struct reply_shape *sh) {
+  unsigned uses = 0;
+  char err[256];
+  if (sh->text)
+    vars_check(sh->text, sh->text_len, &uses, err, sizeof err);
+  return uses;
 }
 
 /* finish_test - check the test just ended has its header and steps. */
@@ -202,10 +237,7 @@ static void template_step(struct parser *p, enum step_kind kind, const char *arg
     return;
   st->arg = dupn(arg, n);
   st->arg_len = n;
-  if (uses & VAR_USES_FOREIGN)
-  p->cur->requires |= REQUIRE_FOREIGN;
-  if (uses & VAR_USES_AUTH)
-  p->cur->requires |= REQUIRE_AUTH;
+  apply_uses(p, uses);
 }
 
 /* header_line - ref/level/about/require/greeting/timeout; false if kw is not one. */
@@ -240,17 +272,24 @@ static bool header_line(struct parser *p, const char *kw, size_t kl, const char 
     }
     t->has_level = true;
   } else if (KW("require")) {
-    if (n > 4 && !memcmp(arg, "ext", 3) && (arg[3] == ' ' || arg[3] == '\t')) {
-      const char *k = arg + 4;
-      size_t klen = n - 4;
+    bool no = n > 7 && !memcmp(arg, "no-ext", 6) && (arg[6] == ' ' || arg[6] == '\t');
+    if (no || (n > 4 && !memcmp(arg, "ext", 3) && (arg[3] == ' ' || arg[3] == '\t'))) {
+      const char *k = arg + (no ? 7 : 4);
+      size_t klen = n - (no ? 7 : 4);
       while (klen && (*k == ' ' || *k == '\t'))
         k++, klen--;
-      if (!valid_keyword(k, klen))
-        perr(p, "bad EHLO keyword '%.*s'", (int)klen, k);
+      if (!valid_ext(k, klen))
+        perr(p, "bad EHLO keyword '%.*s' (KEYWORD or KEYWORD=PARAM)", (int)klen, k);
       else if (t->nexts == SCRIPT_EXTS_MAX)
         perr(p, "more than %d 'require ext' lines", SCRIPT_EXTS_MAX);
-      else
+      else {
+        t->exts_absent[t->nexts] = no;
         t->exts[t->nexts++] = dupn(k, klen);
+      }
+    } else if (n == 6 && !memcmp(arg, "domain", 6)) {
+      t->requires |= REQUIRE_DOMAIN;
+    } else if (n == 10 && !memcmp(arg, "size-limit", 10)) {
+      t->requires |= REQUIRE_SIZE_LIMIT;
     } else if (n == 7 && !memcmp(arg, "foreign", 7)) {
       t->requires |= REQUIRE_FOREIGN;
     } else if (n == 7 && !memcmp(arg, "maildir", 7)) {
@@ -263,8 +302,8 @@ static bool header_line(struct parser *p, const char *kw, size_t kl, const char 
       t->requires |= REQUIRE_TLS;
     } else {
       perr(p,
-           "unknown requirement '%.*s' (ext KEYWORD, foreign, maildir, auth, plaintext, "
-           "tls)",
+           "unknown requirement '%.*s' (ext KEYWORD, no-ext KEYWORD, foreign, maildir, "
+           "auth, plaintext, tls, domain, size-limit)",
            (int)n, arg);
     }
     if ((t->requires & REQUIRE_TLS) && (t->requires & REQUIRE_PLAINTEXT))
@@ -285,6 +324,42 @@ static bool header_line(struct parser *p, const char *kw, size_t kl, const char 
   }
   return true;
 #undef KW
+}
+
+/* maildir_count - `maildir count N[|N...]`: up to MAILDIR_COUNTS_MAX counts. */
+static void maildir_count(struct parser *p, const char *s, size_t n) {
+  long counts[MAILDIR_COUNTS_MAX];
+  size_t nc = 0, i = 0;
+  for (;;) {
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+      i++;
+    long v = 0;
+    size_t j = i;
+    while (j < n && isdigit((unsigned char)s[j]) && v <= 100000)
+      v = v * 10 + (s[j++] - '0');
+    if (j == i || v > 100000 || nc == MAILDIR_COUNTS_MAX) {
+      perr(p, "maildir count needs a number, or up to %d joined by '|'", MAILDIR_COUNTS_MAX);
+      return;
+    }
+    counts[nc++] = v;
+    while (j < n && (s[j] == ' ' || s[j] == '\t'))
+      j++;
+    if (j == n)
+      break;
+    if (s[j] != '|') {
+      perr(p, "maildir count needs a number, or up to %d joined by '|'", MAILDIR_COUNTS_MAX);
+      return;
+    }
+    i = j + 1;
+  }
+  struct script_step *st = add_step(p, STEP_MAILDIR_COUNT);
+  if (!st)
+    return;
+  memcpy(st->counts, counts, nc * sizeof *counts);
+  st->ncounts = nc;
+  for (size_t k = 0; k < nc; k++)
+    if (counts[k] > st->count)
+      st->count = counts[k];
 }
 
 /* no_arg - steps that take no argument. */
@@ -314,8 +389,8 @@ static bool step_line(struct parser *p, const char *kw, size_t kl, const char *a
     if (no_arg(p, kw, kl, n))
       add_step(p, STEP_CLOSE);
   } else if (KW("expect-ext") || KW("expect-no-ext")) {
-    if (!valid_keyword(arg, n)) {
-      perr(p, "'%.*s' needs one EHLO keyword", (int)kl, kw);
+    if (!valid_ext(arg, n)) {
+      perr(p, "'%.*s' needs one EHLO keyword (KEYWORD or KEYWORD=PARAM)", (int)kl, kw);
     } else {
       struct script_step *st = add_step(p, KW("expect-ext") ? STEP_EXPECT_EXT : STEP_EXPECT_NO_EXT);
       if (st) {
@@ -325,17 +400,7 @@ static bool step_line(struct parser *p, const char *kw, size_t kl, const char *a
     }
   } else if (KW("maildir")) {
     if (n > 6 && !memcmp(arg, "count", 5) && (arg[5] == ' ' || arg[5] == '\t')) {
-      char *end;
-      long v = strtol(arg + 6, &end, 10);
-      while (*end == ' ' || *end == '\t')
-        end++;
-      if (end != arg + n || v < 0 || v > 100000 || !isdigit((unsigned char)arg[6]))
-        perr(p, "maildir count needs a number");
-      else {
-        struct script_step *st = add_step(p, STEP_MAILDIR_COUNT);
-        if (st)
-          st->count = v;
-      }
+      maildir_count(p, arg + 6, n - 6);
     } else if (n > 4 && (!memcmp(arg, "has ", 4) || !memcmp(arg, "has\t", 4))) {
       template_step(p, STEP_MAILDIR_HAS, arg + 4, n - 4);
     } else if (n > 6 && (!memcmp(arg, "lacks ", 6) || !memcmp(arg, "lacks\t", 6))) {
@@ -350,19 +415,21 @@ static bool step_line(struct parser *p, const char *kw, size_t kl, const char *a
     if (script_parse_spec(arg, n, &spec, err, sizeof err) < 0) {
       perr(p, "%s", err);
     } else {
-      unsigned uses = 0;
-      if (spec.text)
-        vars_check(spec.text, spec.text_len, &uses, err, sizeof err);
-      if (uses & VAR_USES_FOREIGN)
-      p->cur->requires |= REQUIRE_FOREIGN;
-      if (uses & VAR_USES_AUTH)
-      p->cur->requires |= REQUIRE_AUTH;
+      unsigned uses = shape_uses(&spec.shape);
+      for (size_t k = 0; k < spec.nconds; k++)
+        uses |= shape_uses(&spec.conds[k].shape);
+      apply_uses(p, uses);
       struct script_step *st = add_step(p, STEP_EXPECT);
       if (st)
         st->spec = spec;
       else
-        free(spec.text);
+        script_spec_free(&spec);
     }
+  } else if (KW("bdat") || KW("bdat-last")) {
+    if (n == 0)
+      perr(p, "'%.*s' needs the chunk's content (escapes and variables allowed)", (int)kl, kw);
+    else
+      template_step(p, KW("bdat") ? STEP_BDAT : STEP_BDAT_LAST, arg, n);
   } else {
     return false;
   }

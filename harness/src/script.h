@@ -17,10 +17,30 @@ const char *script_level_name(enum script_level l);
 
 /* What a `<` step expects. */
 enum spec_kind {
-  SPEC_CODES,   /* one reply whose code matches an alternative (or EOF if or_closed) */
+  SPEC_CODES,   /* one reply whose code matches an alternative (or EOF if or_closed, or
+                   nothing for silence_ms if or_silence) */
   SPEC_ANY,     /* any well-formed reply */
   SPEC_CLOSED,  /* the server closes the connection (replies before EOF are read) */
   SPEC_SILENCE, /* nothing arrives for silence_ms */
+};
+
+/* What a reply must also be, beyond its code: one line, and containing (or not) a text. */
+struct reply_shape {
+  bool single_line; /* `single-line`: a one-line reply (RFC 5321 4.1.1.1: HELO's) */
+  char *text;       /* `~ TEXT` / `!~ TEXT` template, or NULL */
+  size_t text_len;
+  bool text_absent; /* `!~`: no line contains TEXT */
+};
+
+/* The most `; CODES ...` conditions one reply spec may have. */
+#define SPEC_CONDS_MAX 4
+
+/* A conditional expectation `; CODES [single-line] [~ TEXT]`: a reply whose code matches
+ * one of codes must also have the shape. */
+struct reply_cond {
+  char codes[SPEC_ALTS_MAX][3];
+  size_t ncodes;
+  struct reply_shape shape;
 };
 
 /* A parsed reply spec. Each code pattern is 3 characters, digits or 'x'. */
@@ -28,11 +48,16 @@ struct reply_spec {
   enum spec_kind kind;
   char codes[SPEC_ALTS_MAX][3];
   size_t ncodes;
-  bool or_closed; /* `closed` among the alternatives */
-  char *text;     /* `~ TEXT` template, or NULL */
-  size_t text_len;
+  bool or_closed;           /* `closed` among the alternatives */
+  bool or_silence;          /* `silence N` among the alternatives (silence_ms) */
+  struct reply_shape shape; /* what every matching reply must also be */
+  struct reply_cond conds[SPEC_CONDS_MAX];
+  size_t nconds;
   long silence_ms;
 };
+
+/* script_spec_free - release the texts a parsed spec owns. */
+void script_spec_free(struct reply_spec *spec);
 
 /* Step kinds, one per step line of the language. */
 enum step_kind {
@@ -50,7 +75,12 @@ enum step_kind {
   STEP_MAILDIR_COUNT, /* maildir count N */
   STEP_MAILDIR_HAS,   /* maildir has TEXT */
   STEP_MAILDIR_LACKS, /* maildir lacks TEXT */
+  STEP_BDAT,          /* bdat TEXT: "BDAT <octets>" and TEXT (RFC 3030 2) */
+  STEP_BDAT_LAST,     /* bdat-last TEXT: "BDAT <octets> LAST" and TEXT */
 };
+
+/* The most alternatives of one `maildir count` step. */
+#define MAILDIR_COUNTS_MAX 4
 
 /* One compiled step. */
 struct script_step {
@@ -58,8 +88,10 @@ struct script_step {
   int line;
   char *arg; /* template (send, maildir text) or keyword; NULL when none */
   size_t arg_len;
-  struct reply_spec spec; /* STEP_EXPECT */
-  long count;             /* STEP_MAILDIR_COUNT */
+  struct reply_spec spec;          /* STEP_EXPECT */
+  long count;                      /* STEP_MAILDIR_COUNT: the largest alternative */
+  long counts[MAILDIR_COUNTS_MAX]; /* STEP_MAILDIR_COUNT: `count 0|1` alternatives */
+  size_t ncounts;
 };
 
 /* Requirements that decide whether a test runs (`require` lines, variables used). */
@@ -69,6 +101,8 @@ enum script_require {
   REQUIRE_AUTH = 1u << 2,
   REQUIRE_PLAINTEXT = 1u << 3,
   REQUIRE_TLS = 1u << 4,
+  REQUIRE_DOMAIN = 1u << 5,     /* `require domain` or $rcpt_domain: a recipient domain */
+  REQUIRE_SIZE_LIMIT = 1u << 6, /* `require size-limit` or $size_limit: a nonzero SIZE */
 };
 
 /* The most `require ext` lines one test may have. */
@@ -81,7 +115,8 @@ struct script_test {
   int line;   /* of the `test` line */
   enum script_level level;
   bool has_level;
-  char *exts[SCRIPT_EXTS_MAX]; /* `require ext` keywords */
+  char *exts[SCRIPT_EXTS_MAX];       /* `require ext` keywords, KEYWORD or KEYWORD=PARAM */
+  bool exts_absent[SCRIPT_EXTS_MAX]; /* `require no-ext`: the keyword must NOT be listed */
   size_t nexts;
   unsigned requires; /* enum script_require bits */
   bool greeting_any;

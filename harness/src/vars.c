@@ -9,8 +9,9 @@
 
 /* Names as written in scripts, indexed by enum var_id. */
 static const char *const var_names[VAR_COUNT] = {
-    "ehlo",       "from",     "rcpt",     "foreign", "user",  "pass",
-    "auth_plain", "user_b64", "pass_b64", "host",    "token",
+    "ehlo",  "from",       "rcpt",        "foreign",    "user",
+    "pass",  "auth_plain", "user_b64",    "pass_b64",   "host",
+    "token", "rcpt_local", "rcpt_domain", "size_limit", "size_over_limit",
 };
 
 /* sbuf_append - append n octets, growing geometrically. */
@@ -86,6 +87,11 @@ static unsigned uses_of(int id) {
   case VAR_USER_B64:
   case VAR_PASS_B64:
     return VAR_USES_AUTH;
+  case VAR_RCPT_DOMAIN:
+    return VAR_USES_DOMAIN;
+  case VAR_SIZE_LIMIT:
+  case VAR_SIZE_OVER_LIMIT:
+    return VAR_USES_SIZE;
   default:
     return 0;
   }

@@ -21,6 +21,10 @@ enum var_id {
   VAR_PASS_B64,
   VAR_HOST,
   VAR_TOKEN,
+  VAR_RCPT_LOCAL,      /* the local part of --rcpt */
+  VAR_RCPT_DOMAIN,     /* the domain of --rcpt, else --domain */
+  VAR_SIZE_LIMIT,      /* the SIZE value the server advertised (RFC 1870) */
+  VAR_SIZE_OVER_LIMIT, /* that value plus one */
   VAR_COUNT
 };
 
@@ -28,6 +32,8 @@ enum var_id {
 enum var_use {
   VAR_USES_FOREIGN = 1u << 0, /* $foreign */
   VAR_USES_AUTH = 1u << 1,    /* $user $pass $auth_plain $user_b64 $pass_b64 */
+  VAR_USES_DOMAIN = 1u << 2,  /* $rcpt_domain */
+  VAR_USES_SIZE = 1u << 3,    /* $size_limit $size_over_limit */
 };
 
 /* Values of the variables; NULL means "not given". Not owned. */

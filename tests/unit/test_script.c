@@ -86,6 +86,50 @@ Test(script_parser, compiles_every_header_line) {
   script_errors_free(&e);
 }
 
+Test(script_parser, compiles_the_second_round_of_language_features) {
+  struct script_suite s = {0};
+  struct script_errors e = {0};
+  const char *text = "test n\n ref RFC 4954 4\n level MUST\n about x\n require ext AUTH=PLAIN\n"
+                     " require no-ext STARTTLS\n require domain\n require size-limit\n"
+                     " ehlo\n bdat Subject: $token\\r\\n\n bdat-last \\r\\nbody\\r\\n\n"
+                     " < 250|silence 1 ; 250 ~ 2.\n maildir count 0|1\n expect-ext AUTH=LOGIN\n";
+  cr_assert_eq(parse(text, &s, &e), 0, "%s", e.n ? e.msgs[0] : "");
+  const struct script_test *t = &s.tests[0];
+  cr_assert_eq(t->nexts, 2);
+  cr_assert_str_eq(t->exts[0], "AUTH=PLAIN");
+  cr_assert_not(t->exts_absent[0]);
+  cr_assert_str_eq(t->exts[1], "STARTTLS");
+  cr_assert(t->exts_absent[1], "no-ext is a requirement that the keyword is absent");
+  cr_assert_eq(t->requires, REQUIRE_DOMAIN | REQUIRE_SIZE_LIMIT | REQUIRE_MAILDIR);
+  cr_assert_eq(t->steps[1].kind, STEP_BDAT);
+  cr_assert_str_eq(t->steps[1].arg, "Subject: $token\\r\\n");
+  cr_assert_eq(t->steps[2].kind, STEP_BDAT_LAST);
+  cr_assert_eq(t->steps[4].kind, STEP_MAILDIR_COUNT);
+  cr_assert_eq(t->steps[4].ncounts, 2);
+  cr_assert_eq(t->steps[4].counts[0], 0);
+  cr_assert_eq(t->steps[4].counts[1], 1);
+  cr_assert_eq(t->steps[4].count, 1, "count is the largest alternative");
+  cr_assert_str_eq(t->steps[5].arg, "AUTH=LOGIN");
+  script_suite_free(&s);
+  script_errors_free(&e);
+}
+
+Test(script_parser, new_variables_imply_a_domain_or_a_size_limit) {
+  struct script_suite s = {0};
+  struct script_errors e = {0};
+  const char *text =
+      HEADER " > RCPT TO:<$rcpt_local@$rcpt_domain>\n < 250\n"
+             "test t2\n ref R\n level MAY\n about x\n"
+             " > MAIL FROM:<$from> SIZE=$size_over_limit\n < 552 ; 552 ~ $size_limit\n"
+             "test t3\n ref R\n level MAY\n about x\n > RCPT TO:<$rcpt_local>\n";
+  cr_assert_eq(parse(text, &s, &e), 0, "%s", e.n ? e.msgs[0] : "");
+  cr_assert_eq(s.tests[0].requires, REQUIRE_DOMAIN);
+  cr_assert_eq(s.tests[1].requires, REQUIRE_SIZE_LIMIT);
+  cr_assert_eq(s.tests[2].requires, 0, "$rcpt_local always has a value");
+  script_suite_free(&s);
+  script_errors_free(&e);
+}
+
 Test(script_parser, variables_that_need_options_imply_their_requirement) {
   struct script_suite s = {0};
   struct script_errors e = {0};
@@ -103,24 +147,34 @@ struct spec_vector {
   bool or_closed;
   const char *needle;
   long silence_ms;
+  bool or_silence, single_line, absent;
+  size_t nconds;
 };
 
 /* The vectors of script_spec.compiles_reply_specs. */
 static const struct spec_vector compiles_reply_specs_vectors[] = {
-    {"250", SPEC_CODES, "250", false, NULL, 0},
-    {"2xx", SPEC_CODES, "2xx", false, NULL, 0},
-    {"25x", SPEC_CODES, "25x", false, NULL, 0},
-    {"250|251", SPEC_CODES, "250251", false, NULL, 0},
-    {"5xx|4xx", SPEC_CODES, "5xx4xx", false, NULL, 0},
-    {"250 | 251|closed", SPEC_CODES, "250251", true, NULL, 0},
-    {"closed|221", SPEC_CODES, "221", true, NULL, 0},
-    {"250 ~ PIPELINING", SPEC_CODES, "250", false, "PIPELINING", 0},
-    {"5XX ~ 5.7.1 go away  ", SPEC_CODES, "5xx", false, "5.7.1 go away", 0},
-    {"closed", SPEC_CLOSED, "", false, NULL, 0},
-    {"silence 2", SPEC_SILENCE, "", false, NULL, 2000},
-    {"silence 0.25", SPEC_SILENCE, "", false, NULL, 250},
-    {"any", SPEC_ANY, "", false, NULL, 0},
-    {"any ~ hello", SPEC_ANY, "", false, "hello", 0},
+    {"250", SPEC_CODES, "250", false, NULL, 0, false, false, false, 0},
+    {"2xx", SPEC_CODES, "2xx", false, NULL, 0, false, false, false, 0},
+    {"25x", SPEC_CODES, "25x", false, NULL, 0, false, false, false, 0},
+    {"250|251", SPEC_CODES, "250251", false, NULL, 0, false, false, false, 0},
+    {"5xx|4xx", SPEC_CODES, "5xx4xx", false, NULL, 0, false, false, false, 0},
+    {"250 | 251|closed", SPEC_CODES, "250251", true, NULL, 0, false, false, false, 0},
+    {"closed|221", SPEC_CODES, "221", true, NULL, 0, false, false, false, 0},
+    {"250 ~ PIPELINING", SPEC_CODES, "250", false, "PIPELINING", 0, false, false, false, 0},
+    {"5XX ~ 5.7.1 go away  ", SPEC_CODES, "5xx", false, "5.7.1 go away", 0, false, false, false, 0},
+    {"closed", SPEC_CLOSED, "", false, NULL, 0, false, false, false, 0},
+    {"silence 2", SPEC_SILENCE, "", false, NULL, 2000, false, false, false, 0},
+    {"silence 0.25", SPEC_SILENCE, "", false, NULL, 250, false, false, false, 0},
+    {"any", SPEC_ANY, "", false, NULL, 0, false, false, false, 0},
+    {"any ~ hello", SPEC_ANY, "", false, "hello", 0, false, false, false, 0},
+    {"silence 2|5xx|closed", SPEC_CODES, "5xx", true, NULL, 2000, true, false, false, 0},
+    {"5xx | silence 0.5", SPEC_CODES, "5xx", false, NULL, 500, true, false, false, 0},
+    {"250 single-line", SPEC_CODES, "250", false, NULL, 0, false, true, false, 0},
+    {"250 single-line ~ mx", SPEC_CODES, "250", false, "mx", 0, false, true, false, 0},
+    {"250 !~ PIPELINING", SPEC_CODES, "250", false, "PIPELINING", 0, false, false, true, 0},
+    {"250|252 ; 250 ~ @", SPEC_CODES, "250252", false, NULL, 0, false, false, false, 1},
+    {"any ; 250 single-line ; 5xx !~ x", SPEC_ANY, "", false, NULL, 0, false, false, false, 2},
+    {"250 ~ a\\x3bb", SPEC_CODES, "250", false, "a\\x3bb", 0, false, false, false, 0},
 };
 
 /* check_compiles_reply_specs - one vector of script_spec.compiles_reply_specs. */
@@ -135,11 +189,15 @@ static void check_compiles_reply_specs(const struct spec_vector *v) {
     cr_assert_eq(memcmp(spec.codes[i], v->codes + 3 * i, 3), 0, "'%s' alt %zu", v->text, i);
   cr_assert_eq(spec.or_closed, v->or_closed, "'%s'", v->text);
   if (v->needle)
-    cr_assert_str_eq(spec.text, v->needle);
+    cr_assert_str_eq(spec.shape.text, v->needle);
   else
-    cr_assert_null(spec.text, "'%s'", v->text);
+    cr_assert_null(spec.shape.text, "'%s'", v->text);
   cr_assert_eq(spec.silence_ms, v->silence_ms, "'%s'", v->text);
-  free(spec.text);
+  cr_assert_eq(spec.or_silence, v->or_silence, "'%s'", v->text);
+  cr_assert_eq(spec.shape.single_line, v->single_line, "'%s'", v->text);
+  cr_assert_eq(spec.shape.text_absent, v->absent, "'%s'", v->text);
+  cr_assert_eq(spec.nconds, v->nconds, "'%s'", v->text);
+  script_spec_free(&spec);
 }
 
 Test(script_spec, compiles_reply_specs) {
@@ -169,6 +227,29 @@ static const struct error_vector reports_each_error_with_file_and_line_vectors[]
     {HEADER " < silence -1\n", "t.smtp:5: silence needs a number"},
     {HEADER " < 1|2|3|4|5|6|7|8|9\n", "t.smtp:5: bad reply spec '1'"},
     {HEADER " < 2xx|3xx|4xx|5xx|2xx|3xx|4xx|5xx|250\n", "t.smtp:5: more than 8 alternatives"},
+    {HEADER " < 250 ~ a;b\n", "t.smtp:5: bad reply spec 'b'"},
+    {HEADER " < 250 ; 251\n", "t.smtp:5: the condition '251' checks nothing"},
+    {HEADER " < 250 ;\n", "t.smtp:5: ';' needs a condition"},
+    {HEADER " < closed ; 250 ~ x\n", "t.smtp:5: a condition (';') needs a reply to judge"},
+    {HEADER " < silence 1 ; 250 ~ x\n", "t.smtp:5: a condition (';') needs a reply to judge"},
+    {HEADER " < 250 ; closed ~ x\n", "t.smtp:5: bad reply spec 'closed'"},
+    {HEADER " < 250 ; 2xx ~ a ; 2xx ~ b ; 2xx ~ c ; 2xx ~ d ; 2xx ~ e\n",
+     "t.smtp:5: more than 4 conditions"},
+    {HEADER " < silence 2|closed\n", "t.smtp:5: 'silence' as an alternative needs a code"},
+    {HEADER " < 250|silence 1|silence 2\n", "t.smtp:5: silence needs a number of seconds"},
+    {HEADER " < 250|silence x\n", "t.smtp:5: silence needs a number of seconds"},
+    {HEADER " < 250 !~\n", "t.smtp:5: '!~' needs a text"},
+    {HEADER " < 250 single\n", "t.smtp:5: unexpected 'single'"},
+    {HEADER " < 250 ; 250 ~ $nosuch\n", "t.smtp:5: unknown variable '$nosuch'"},
+    {HEADER " bdat\n", "t.smtp:5: 'bdat' needs the chunk's content"},
+    {HEADER " bdat-last $nosuch\n", "t.smtp:5: unknown variable '$nosuch'"},
+    {HEADER " maildir count 1|\n", "t.smtp:5: maildir count needs a number"},
+    {HEADER " maildir count 0|1|2|3|4\n", "t.smtp:5: maildir count needs a number, or up to 4"},
+    {HEADER " maildir count 1 2\n", "t.smtp:5: maildir count needs a number"},
+    {HEADER " require ext AUTH=\n ehlo\n", "t.smtp:5: bad EHLO keyword 'AUTH='"},
+    {HEADER " require ext =PLAIN\n ehlo\n", "t.smtp:5: bad EHLO keyword '=PLAIN'"},
+    {HEADER " require no-ext A_B\n ehlo\n", "t.smtp:5: bad EHLO keyword 'A_B'"},
+    {HEADER " expect-ext AUTH=\n", "t.smtp:5: 'expect-ext' needs one EHLO keyword"},
     {HEADER " > $nosuch\n", "t.smtp:5: unknown variable '$nosuch'"},
     {HEADER " > ${nosuch}\n", "t.smtp:5: unknown variable '${nosuch}'"},
     {HEADER " > 5$\n", "t.smtp:5: '$' not followed by a variable name"},

@@ -25,6 +25,9 @@ static const struct expand_vector expands_escapes_repetitions_and_variables_vect
     {"<${rcpt}>x", "<postmaster>x", 13},
     {"$token$token", "tktk", 4},
     {"$host:25", "mx.test:25", 10},
+    {"<@r.example:$rcpt_local@$rcpt_domain>", "<@r.example:pm@test.example>", 28},
+    {"$rcpt_localx", NULL, 0}, /* the longest name: an unknown variable, not $rcpt_local */
+    {"SIZE=$size_limit/$size_over_limit", "SIZE=999/1000", 13},
 };
 
 /* check_expands_escapes_repetitions_and_variables - one vector of
@@ -35,8 +38,19 @@ static void check_expands_escapes_repetitions_and_variables(const struct expand_
   vals.val[VAR_RCPT] = "postmaster";
   vals.val[VAR_TOKEN] = "tk";
   vals.val[VAR_HOST] = "mx.test";
+  vals.val[VAR_RCPT_LOCAL] = "pm";
+  vals.val[VAR_RCPT_DOMAIN] = "test.example";
+  vals.val[VAR_SIZE_LIMIT] = "999";
+  vals.val[VAR_SIZE_OVER_LIMIT] = "1000";
   struct sbuf out = {0};
   char err[128] = "";
+  if (!v->want) {
+    cr_assert_eq(vars_expand(v->tmpl, strlen(v->tmpl), &vals, &out, err, sizeof err), -1, "%s",
+                 v->tmpl);
+    cr_assert(strstr(err, "unknown variable"), "%s", err);
+    sbuf_free(&out);
+    return;
+  }
   cr_assert_eq(vars_expand(v->tmpl, strlen(v->tmpl), &vals, &out, err, sizeof err), 0, "%s: %s",
                v->tmpl, err);
   cr_assert_eq(out.len, v->len, "%s", v->tmpl);
@@ -79,6 +93,12 @@ Test(vars, check_reports_the_options_a_template_needs) {
   cr_assert_eq(uses, 0);
   cr_assert_eq(vars_check("$auth_plain ${foreign}", 22, &uses, err, sizeof err), 0);
   cr_assert_eq(uses, VAR_USES_AUTH | VAR_USES_FOREIGN);
+  uses = 0;
+  cr_assert_eq(vars_check("$rcpt_local@$rcpt_domain", 24, &uses, err, sizeof err), 0);
+  cr_assert_eq(uses, VAR_USES_DOMAIN);
+  uses = 0;
+  cr_assert_eq(vars_check("${size_over_limit}", 18, &uses, err, sizeof err), 0);
+  cr_assert_eq(uses, VAR_USES_SIZE);
 }
 
 Test(vars, base64_follows_rfc_4648_test_vectors) {
