@@ -132,3 +132,36 @@ Test(expect, lists_the_keywords_of_an_ehlo_reply) {
   expect_keywords(&r, buf, sizeof buf);
   cr_assert_str_eq(buf, "PIPELINING SIZE AUTH");
 }
+
+Test(expect, an_ehlo_keyword_with_a_parameter_is_a_word_of_its_line) {
+  struct smtp_reply r;
+  const char *reply = "250-mx\r\n250-AUTH LOGIN plain\r\n250-SIZE 1000\r\n250 AUTHX PLAIN\r\n";
+  cr_assert_gt(smtp_reply_parse(reply, strlen(reply), &r), 0);
+  cr_assert(expect_ext_offered(&r, "AUTH"));
+  cr_assert(expect_ext_offered(&r, "AUTH=PLAIN"), "parameters compare case-insensitively");
+  cr_assert(expect_ext_offered(&r, "auth=login"));
+  cr_assert_not(expect_ext_offered(&r, "AUTH=CRAM-MD5"));
+  cr_assert_not(expect_ext_offered(&r, "AUTH=PLAI"), "whole words only");
+  cr_assert(expect_ext_offered(&r, "SIZE=1000"));
+  cr_assert_not(expect_ext_offered(&r, "CHUNKING"));
+}
+
+Test(expect, the_size_limit_is_a_nonzero_size_value) {
+  const char *replies[] = {"250-mx\r\n250 SIZE 10240000\r\n",
+                           "250-mx\r\n250 SIZE 0\r\n",
+                           "250-mx\r\n250 SIZE\r\n",
+                           "250-mx\r\n250 SIZE 12x\r\n",
+                           "250-mx\r\n250 SIZE 000512\r\n",
+                           "250 mx\r\n",
+                           "250-mx\r\n250 SIZE 123456789012345678901\r\n"};
+  const char *want[] = {"10240000", NULL, NULL, NULL, "512", NULL, NULL};
+  for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+    struct smtp_reply r;
+    char buf[24] = "";
+    cr_assert_gt(smtp_reply_parse(replies[i], strlen(replies[i]), &r), 0);
+    bool ok = expect_size_limit(&r, buf, sizeof buf);
+    cr_assert_eq(ok, want[i] != NULL, "%s", replies[i]);
+    if (want[i])
+      cr_assert_str_eq(buf, want[i]);
+  }
+}
