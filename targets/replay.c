@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz_check.h"
@@ -16,6 +17,8 @@
 /* The file being replayed, for the timeout message (set before each input). */
 static const char *volatile replay_current;
 static volatile unsigned replay_timeout_s;
+/* -repeat=N: run each input N times (for bench/fuzz-rate); 1 normally. */
+static unsigned long replay_repeat = 1;
 
 /* replay_on_alarm - the per-input timeout: name the input and stop (async-signal-safe). */
 static void replay_on_alarm(int sig) {
@@ -97,9 +100,11 @@ static int replay_file(const char *path) {
     return -1;
   }
   replay_current = path;
-  alarm(replay_timeout_s);
-  LLVMFuzzerTestOneInput(data, len);
-  alarm(0);
+  for (unsigned long i = 0; i < replay_repeat; i++) {
+    alarm(replay_timeout_s);
+    LLVMFuzzerTestOneInput(data, len);
+    alarm(0);
+  }
   replay_current = NULL;
   free(data);
   return 0;
@@ -155,9 +160,16 @@ int fuzz_replay_main(int argc, char **argv) {
   int paths = 0;
 
   replay_timeout_s = 10;
-  for (int i = 1; i < argc; i++)
+  for (int i = 1; i < argc; i++) {
     if (strncmp(argv[i], "-timeout=", 9) == 0)
       replay_timeout_s = (unsigned)strtoul(argv[i] + 9, NULL, 10);
+    if (strncmp(argv[i], "-repeat=", 8) == 0)
+      replay_repeat = strtoul(argv[i] + 8, NULL, 10);
+  }
+  if (replay_repeat == 0)
+    replay_repeat = 1;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   signal(SIGALRM, replay_on_alarm);
   signal(SIGABRT, replay_on_abort);
   if (__sanitizer_set_death_callback != NULL)
@@ -176,6 +188,12 @@ int fuzz_replay_main(int argc, char **argv) {
     fprintf(stderr, "fuzz replay: no inputs found (give files or folders)\n");
     return 1;
   }
-  printf("fuzz replay: %s: %zu inputs ran, no invariant broken\n", argv[0], count);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  printf("fuzz replay: %s: %zu inputs ran, no invariant broken", argv[0], count);
+  if (replay_repeat > 1)
+    printf(" (%lu times each: %.0f runs/s)", replay_repeat,
+           (double)count * (double)replay_repeat / (secs > 0 ? secs : 1e-9));
+  printf("\n");
   return 0;
 }
