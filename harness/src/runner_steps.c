@@ -250,12 +250,13 @@ int session_maildir(struct session *s, const struct script_step *st) {
     }
     bool done = false, ok = false, late = now_ms() >= deadline;
     if (st->kind == STEP_MAILDIR_COUNT) {
-      /* The largest count passes at once; a smaller listed one only when the timeout
-       * has passed (a delivery may still be on its way). */
+      /* One count passes as soon as it is reached. Alternatives ("0|1": never two) are
+       * judged when the step timeout has passed: a later delivery may still raise the
+       * count, and more than the largest fails at once. */
       bool listed = false;
       for (size_t k = 0; k < st->ncounts; k++)
         listed = listed || h.with_token == st->counts[k];
-      ok = h.with_token == st->count || (listed && late);
+      ok = st->ncounts > 1 ? listed && late : h.with_token == st->count;
       done = ok || h.with_token > st->count;
     } else if (st->kind == STEP_MAILDIR_HAS) {
       ok = done = h.with_needle > 0;

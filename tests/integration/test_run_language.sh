@@ -189,7 +189,8 @@ test pass-bdat-counted
 test pass-maildir-count-alternative-largest
   ref RFC 5321 4.1.1.4
   level MUST
-  about one delivery: count 0|1 passes at once
+  about one delivery: count 0|1 passes once the step timeout has passed
+  timeout 1
   ehlo
   > MAIL FROM:<$from>
   < 250
