@@ -68,10 +68,21 @@ if prove -e cat "$work/mixed.tap" >"$work/prove.out" 2>&1; then
 fi
 grep -q 'Failed test:  3' "$work/prove.out" || { cat "$work/prove.out"; fail "prove did not name test 3"; }
 
-# JUnit: well-formed XML with the failure and the skip.
+# JUnit: valid against a JUnit schema (tests/integration/data/junit.xsd, the Jenkins/Ant
+# shape), with the failure and the skip; -v adds system-out to passing cases, still valid.
+# The schema is shown to reject a broken report, so a pass here means something.
 "$BIN/smtpcheck" run --suite "$work/mixed" --format junit --output "$work/mixed.xml" "$target"
-if command -v xmllint >/dev/null; then
-  xmllint --noout "$work/mixed.xml" || fail "xmllint rejected the JUnit report"
+"$BIN/smtpcheck" run -v --suite "$work/mixed" --format junit --output "$work/mixed-v.xml" "$target"
+xsd="$SRC/tests/integration/data/junit.xsd"
+command -v xmllint >/dev/null || fail "xmllint is missing (libxml2-utils; ci/lib/common.sh installs it)"
+for x in mixed mixed-v; do
+  xmllint --noout --schema "$xsd" "$work/$x.xml" 2>"$work/xmllint.err" ||
+    { cat "$work/xmllint.err"; fail "the JUnit report $x.xml does not validate against junit.xsd"; }
+done
+grep -q '<system-out>' "$work/mixed-v.xml" || fail "-v JUnit has no system-out for passing tests"
+sed -e 's/ tests="[0-9]*"//' -e 's/<testcase name="[^"]*"/<testcase/' "$work/mixed.xml" >"$work/broken.xml"
+if xmllint --noout --schema "$xsd" "$work/broken.xml" 2>/dev/null; then
+  fail "junit.xsd accepted a report without tests= and testcase names"
 fi
 python3 - "$work/mixed.xml" <<'PY' || fail "JUnit content"
 import sys, xml.etree.ElementTree as ET
