@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,43 +31,57 @@ int batch_add(struct daemon *d, struct session *s) {
   return 0;
 }
 
-/* sync_one - make one message's data durable and move it into new/ (worker thread). */
-static void sync_one(struct maildir *md, struct txn *t) {
-  if (t->failed)
+/* sync_file - make one file's data durable and move it into new/ (worker thread). */
+static void sync_file(struct maildir *md, struct txn *t, struct spool_out *o) {
+  if (t->failed || !o->storing)
     return;
-  if (maildir_sync(&t->msg) != 0 || maildir_publish(md, &t->msg) != 0) {
+  if (maildir_sync(&o->msg) != 0 || maildir_publish(md, &o->msg) != 0) {
     t->failed = true;
     t->errno_saved = errno;
     return;
   }
-  t->published = true;
+  o->published = true;
 }
 
-/* sync_batch - the worker's job: every file, then one fsync of new/ (worker thread). */
-static void sync_batch(struct maildir *md, struct txn **txns, size_t n) {
-  bool any_published = false;
+/* sync_dir - one directory fsync makes every rename of this batch into md durable. */
+static void sync_dir(struct maildir *md, struct txn **txns, size_t n, size_t field) {
+  bool any = false;
+  for (size_t i = 0; i < n; i++)
+    any |= ((struct spool_out *)(void *)((char *)txns[i] + field))->published;
+  if (!any || maildir_sync_new(md) == 0)
+    return;
+  int e = errno;
+  for (size_t i = 0; i < n; i++) {
+    if (((struct spool_out *)(void *)((char *)txns[i] + field))->published) {
+      /* The file stays in new/ and we answer 451: a duplicate after the client's
+       * retry beats a loss. */
+      txns[i]->failed = true;
+      txns[i]->errno_saved = e;
+    }
+  }
+}
+
+/* sync_batch - the worker's job: every file, then one fsync per directory (worker). */
+static void sync_batch(struct sync_worker *w, struct txn **txns, size_t n) {
   /* Start writeback of every file first: the blocks are then allocated in one journal
    * transaction, so the first fdatasync commits them all and the others find little
    * left to do (ext4 with delayed allocation). Only a hint; fdatasync is the guarantee. */
-  for (size_t i = 0; i < n; i++)
-    if (!txns[i]->failed)
-      sync_file_range(txns[i]->msg.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   for (size_t i = 0; i < n; i++) {
-    sync_one(md, txns[i]);
-    any_published |= txns[i]->published;
+    if (txns[i]->failed)
+      continue;
+    if (txns[i]->mail.storing)
+      sync_file_range(txns[i]->mail.msg.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (txns[i]->queue.storing)
+      sync_file_range(txns[i]->queue.msg.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   }
-  /* One directory fsync makes every rename of this batch durable. */
-  if (any_published && maildir_sync_new(md) != 0) {
-    int e = errno;
-    for (size_t i = 0; i < n; i++) {
-      if (txns[i]->published) {
-        /* The file stays in new/ and we answer 451: a duplicate after the client's
-         * retry beats a loss. */
-        txns[i]->failed = true;
-        txns[i]->errno_saved = e;
-      }
-    }
+  for (size_t i = 0; i < n; i++) {
+    sync_file(w->md, txns[i], &txns[i]->mail);
+    if (w->qmd != NULL)
+      sync_file(w->qmd, txns[i], &txns[i]->queue);
   }
+  sync_dir(w->md, txns, n, offsetof(struct txn, mail));
+  if (w->qmd != NULL)
+    sync_dir(w->qmd, txns, n, offsetof(struct txn, queue));
 }
 
 /* sync_main - the worker thread: wait for a job, do it, tell the loop by eventfd. */
@@ -81,7 +96,7 @@ static void *sync_main(void *arg) {
     if (!w->has_job)
       break;
     pthread_mutex_unlock(&w->mu);
-    sync_batch(w->md, w->txns, w->njob);
+    sync_batch(w, w->txns, w->njob);
     pthread_mutex_lock(&w->mu);
     w->has_job = false;
     w->job_done = true;
@@ -100,6 +115,7 @@ int batch_start(struct daemon *d, char *err, size_t errcap) {
 
   w->kind = HANDLE_SYNC;
   w->md = &d->maildir;
+  w->qmd = d->have_queue ? &d->queue.md : NULL;
   w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (w->efd < 0)
     goto fail;
@@ -181,11 +197,17 @@ static void finish_one(struct session *s) {
   struct smtp_hook_reply reply;
   enum smtp_hook_status status;
   char text[96];
-  bool ok = t != NULL && t->published && !t->failed;
+  bool ok = t != NULL && !t->failed && (t->mail.published || !t->mail.storing) &&
+            (t->queue.published || !t->queue.storing) && (t->mail.storing || t->queue.storing);
+  char queued[sizeof(t->queue.msg.name)] = "";
 
   s->in_batch = false;
   if (ok) {
     s->messages_stored++;
+    s->d->counters.messages++;
+    s->d->counters.message_octets += t->octets;
+    if (t->queue.published)
+      memcpy(queued, t->queue.msg.name, sizeof(queued));
     snprintf(text, sizeof(text), "Ok: queued as %s", t->id);
     reply = (struct smtp_hook_reply){250, "2.0.0", text};
     status = SMTP_HOOK_ACCEPT;
@@ -193,10 +215,17 @@ static void finish_one(struct session *s) {
     txn_failure_reply(t, &reply);
     status = SMTP_HOOK_REJECT;
   }
-  txn_log(s, ok ? "stored in new/" : strerror(t != NULL ? t->errno_saved : ENOMEM));
+  txn_log(s, !ok                 ? strerror(t != NULL ? t->errno_saved : ENOMEM)
+             : queued[0] == '\0' ? "stored in new/"
+             : t->mail.published ? "stored in new/ and queued for relay"
+                                 : "queued for relay");
   /* Free the transaction before resuming: the engine may go on with pipelined
    * commands and start the next one at once. */
   txn_free(s);
+  /* The queue file is durable: the relay may start at once, whether or not the client
+   * is still there to hear its 250. */
+  if (queued[0] != '\0')
+    relay_enqueue(s->d, queued);
   if (s->orphan) {
     session_destroy(s); /* closed while its message was on the worker */
     return;

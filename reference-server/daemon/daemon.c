@@ -119,6 +119,7 @@ int daemon_init(struct daemon *d, const struct refsmtpd_options *opt, char *err,
   memset(d, 0, sizeof(*d));
   d->opt = opt;
   d->epfd = d->sigfd = d->reserve_fd = -1;
+  d->metrics.fd = -1;
   d->start_time = (uint64_t)time(NULL);
   if (opt->hostname != NULL) {
     snprintf(d->hostname, sizeof(d->hostname), "%s", opt->hostname);
@@ -161,9 +162,14 @@ int daemon_init(struct daemon *d, const struct refsmtpd_options *opt, char *err,
   }
   if (setup_signals(d, err, errcap) != 0)
     return -1;
+  /* The queue before the fsync worker: the worker publishes queue files too. */
+  if (relay_init(d, err, errcap) != 0)
+    return -1;
   if (d->have_maildir && batch_start(d, err, errcap) != 0)
     return -1;
-  return open_listeners(d, err, errcap);
+  if (open_listeners(d, err, errcap) != 0)
+    return -1;
+  return metrics_open(d, err, errcap);
 oom:
   snprintf(err, errcap, "out of memory");
   return -1;
@@ -218,17 +224,43 @@ static void run_timers(struct daemon *d) {
   d->next_deadline_ms = next;
 }
 
-/* wait_ms - how long epoll may sleep. */
+/* earliest - the sooner of two deadlines (0 means none). */
+static uint64_t earliest(uint64_t a, uint64_t b) {
+  if (a == 0)
+    return b;
+  if (b == 0)
+    return a;
+  return a < b ? a : b;
+}
+
+/* wait_ms - how long epoll may sleep: until the next session, relay, scraper or drain
+ * deadline. */
 static int wait_ms(const struct daemon *d) {
-  uint64_t now;
+  uint64_t now, next = d->next_deadline_ms;
   if ((d->nbatch > 0 && !d->sync.busy) || d->dead != NULL)
     return 0;
-  if (d->next_deadline_ms == 0)
+  next = earliest(next, relay_next_deadline(d));
+  for (const struct metrics_conn *c = d->metrics_conns; c != NULL; c = c->next)
+    next = earliest(next, c->dead ? 1 : c->deadline_ms);
+  if (d->draining)
+    next = earliest(next, d->drain_started_ms + (uint64_t)d->opt->drain_timeout * 1000);
+  if (next == 0)
     return -1;
   now = daemon_now_ms();
-  if (d->next_deadline_ms <= now)
+  if (next <= now)
     return 0;
-  return d->next_deadline_ms - now > 60000 ? 60000 : (int)(d->next_deadline_ms - now);
+  return next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* drain_deadline - the overall limit on a drain: cut what is still open. */
+static void drain_deadline(struct daemon *d) {
+  if (!d->draining || d->stop_now)
+    return;
+  if (daemon_now_ms() < d->drain_started_ms + (uint64_t)d->opt->drain_timeout * 1000)
+    return;
+  log_msg("drain timeout (%u s): closing %u sessions and %zu relay connections now",
+          d->opt->drain_timeout, d->nsessions, d->nrelays);
+  d->stop_now = true;
 }
 
 /* free_dead - release sessions closed during this iteration; one whose message is on
@@ -251,10 +283,12 @@ int daemon_run(struct daemon *d) {
     log_msg("out of memory");
     return 1;
   }
-  log_msg("ready: %zu listening addresses, hostname %s%s%s%s", d->nlisteners, d->hostname,
+  log_msg("ready: %zu listening addresses, hostname %s%s%s%s%s%s", d->nlisteners, d->hostname,
           d->have_tls ? ", STARTTLS" : "", d->have_users ? ", AUTH" : "",
-          d->opt->no_store ? ", --no-store" : "");
-  while (!d->stop_now && !(d->draining && d->nsessions == 0 && d->nbatch == 0 && !d->sync.busy)) {
+          d->opt->no_store ? ", --no-store" : "", d->have_queue ? ", relaying" : "",
+          d->opt->have_metrics ? ", metrics" : "");
+  while (!d->stop_now &&
+         !(d->draining && d->nsessions == 0 && d->nbatch == 0 && !d->sync.busy && !relay_busy(d))) {
     int n = epoll_wait(d->epfd, evs, EVENTS_PER_WAIT, wait_ms(d));
     if (n < 0 && errno != EINTR) {
       log_msg("epoll_wait: %s", strerror(errno));
@@ -268,6 +302,12 @@ int daemon_run(struct daemon *d) {
         on_signal(d);
       } else if (*kind == HANDLE_SYNC) {
         batch_done(d);
+      } else if (*kind == HANDLE_RELAY) {
+        relay_event((struct relay_conn *)(void *)kind, evs[i].events);
+      } else if (*kind == HANDLE_METRICS) {
+        metrics_accept(d);
+      } else if (*kind == HANDLE_METRICS_CONN) {
+        metrics_conn_event(d, (struct metrics_conn *)(void *)kind, evs[i].events);
       } else {
         struct session *s = (struct session *)(void *)kind;
         if (!s->dead)
@@ -276,16 +316,21 @@ int daemon_run(struct daemon *d) {
     }
     batch_kick(d);
     run_timers(d);
+    relay_run(d);
+    metrics_timers(d);
+    drain_deadline(d);
     free_dead(d);
   }
-  /* A second signal (or an epoll failure): close what is left. */
+  /* A second signal, the drain timeout (or an epoll failure): close what is left. A relay
+   * connection cut before the next hop's 250 leaves its recipients pending. */
+  relay_abort_all(d);
   while (d->sessions != NULL)
     session_close(d->sessions, "daemon stopping");
   free_dead(d);
   batch_stop(d); /* every message handed over becomes durable (or stays in tmp/) */
   free(evs);
-  log_msg("stopped: %llu messages made durable in %llu fsync batches",
-          (unsigned long long)d->batched_messages, (unsigned long long)d->batches);
+  log_msg("stopped: %llu messages made durable in %llu fsync batches; %zu messages queued",
+          (unsigned long long)d->batched_messages, (unsigned long long)d->batches, d->nqueued);
   return 0;
 }
 
@@ -293,6 +338,9 @@ int daemon_run(struct daemon *d) {
 void daemon_free(struct daemon *d) {
   batch_stop(d);
   close_listeners(d);
+  if (d->epfd >= 0)
+    metrics_close(d);
+  relay_free(d);
   free(d->batch);
   free(d->rbuf);
   free(d->pbuf);

@@ -19,11 +19,23 @@
 #include "maildir.h"
 #include "options.h"
 #include "policy.h"
+#include "queue.h"
+#include "received.h"
+#include "routes.h"
+#include "smtp/client.h"
 #include "smtp/server.h"
 #include "tls.h"
 
 /* What an epoll event points at; the first member of each such struct. */
-enum handle_kind { HANDLE_LISTENER = 1, HANDLE_SESSION, HANDLE_SIGNAL, HANDLE_SYNC };
+enum handle_kind {
+  HANDLE_LISTENER = 1,
+  HANDLE_SESSION,
+  HANDLE_SIGNAL,
+  HANDLE_SYNC,
+  HANDLE_RELAY,        /* an outbound connection to a next hop */
+  HANDLE_METRICS,      /* the metrics listener */
+  HANDLE_METRICS_CONN, /* one metrics HTTP request */
+};
 
 /* A listening socket. */
 struct listener {
@@ -32,19 +44,30 @@ struct listener {
   const struct listen_addr *addr;
 };
 
+/* One file a transaction writes: a Maildir message, or a queue file for relaying. */
+struct spool_out {
+  bool storing;   /* the file is open in tmp/ */
+  bool published; /* the file reached new/ */
+  struct maildir_msg msg;
+  char *buf; /* write buffer */
+  size_t buf_len;
+};
+
 /* One transaction's state in the daemon: exists from MAIL to its end. */
 struct txn {
   char reverse_path[SMTP_PATH_MAX + 2];
   char first_rcpt[SMTP_PATH_MAX + 2];
   unsigned nrcpt;
-  bool binary;  /* BODY=BINARYMIME: bare CR/LF are content, not defects */
-  bool storing; /* a Maildir file is open */
-  bool failed;  /* a write failed; errno_saved says why */
+  bool binary;    /* BODY=BINARYMIME: bare CR/LF are content, not defects */
+  bool has_local; /* a recipient is ours: the message goes into the Maildir */
+  bool failed;    /* a write failed; errno_saved says why */
   int errno_saved;
-  bool published; /* the file reached new/ */
-  struct maildir_msg msg;
-  char *buf; /* write buffer for the message file */
-  size_t buf_len;
+  struct spool_out mail;  /* the Maildir file */
+  struct spool_out queue; /* the queue file (relayed recipients) */
+  char **relay_rcpts;     /* recipients for the next hop */
+  size_t nrelay;
+  struct received_counter received; /* RFC 5321 6.3 loop detection */
+  uint64_t octets;                  /* content octets received */
   char id[32];
 };
 
@@ -86,6 +109,61 @@ struct session {
   uint16_t peer_port;
   struct txn *txn;
   uint64_t messages_stored;
+  bool may_relay; /* the peer is in a --relay-from network */
+};
+
+/* One delivery attempt: a connection to a next hop carrying one queued message to the
+ * recipients routed there, driven by the sans-I/O client engine. */
+struct relay_conn {
+  enum handle_kind kind; /* HANDLE_RELAY */
+  struct daemon *d;
+  struct relay_conn *next;
+  struct queue_entry *e;
+  int fd;
+  uint32_t events;
+  bool connecting;  /* non-blocking connect() in progress */
+  bool handshaking; /* STARTTLS handshake in progress */
+  bool dead;
+  struct tls_conn *tls;
+  struct smtp_client *client;
+  struct smtp_client_message msg;
+  const char **rcpts; /* addresses of the recipients of this attempt */
+  size_t *rcpt_index; /* their index in e->rcpts */
+  size_t nrcpts;
+  size_t rcpt_replies; /* RCPT replies seen so far */
+  bool mail_failed;
+  char *content;
+  size_t content_len;
+  char next_hop[272];
+  uint64_t opened_ms, deadline_ms;
+  char error[640];
+};
+
+/* Counters of the daemon's life (issue 6); live gauges are computed at scrape time. */
+struct daemon_counters {
+  uint64_t sessions;                 /* sessions accepted */
+  uint64_t commands, replies[4];     /* replies 2xx, 3xx, 4xx, 5xx of closed sessions */
+  uint64_t messages, message_octets; /* messages accepted (250 after durable storage) */
+  uint64_t auth_failures;
+  uint64_t tls_sessions;   /* TLS handshakes completed (STARTTLS or implicit) */
+  uint64_t loops_refused;  /* RFC 5321 6.3 */
+  uint64_t relay_attempts; /* outbound connections started */
+  uint64_t relay_delivered, relay_deferred, relay_bounced; /* recipients */
+  uint64_t bounces_sent;                                   /* DSNs generated */
+  uint64_t metrics_scrapes;
+};
+
+/* The metrics endpoint: one listener, short-lived HTTP/1.0 connections. */
+struct metrics_conn {
+  enum handle_kind kind; /* HANDLE_METRICS_CONN */
+  struct metrics_conn *next;
+  int fd;
+  char req[2048];
+  size_t req_len;
+  char *resp;
+  size_t resp_len, resp_sent;
+  uint64_t deadline_ms;
+  bool dead;
 };
 
 /* The fsync worker: one thread that makes a batch of messages durable. Fields under
@@ -99,6 +177,7 @@ struct sync_worker {
   bool started, busy; /* busy: a job is out (main thread's view) */
   bool has_job, job_done, quit;
   struct maildir *md;
+  struct maildir *qmd;  /* the queue directory, or NULL */
   struct session **job; /* the sessions of the job (main thread only) */
   struct txn **txns;    /* their transactions (the worker's copy) */
   size_t njob;
@@ -141,6 +220,24 @@ struct daemon {
   uint64_t start_time;                /* wall clock seconds at start, for message ids */
   int reserve_fd;                     /* spare descriptor, released to refuse a client at EMFILE */
   uint64_t batches, batched_messages; /* group-commit figures, logged at exit */
+  /* Relaying (issue 7). */
+  bool have_queue;
+  struct queue queue;
+  struct routes routes;
+  struct tls_client tls_client;
+  bool have_tls_client;
+  struct queue_entry *queued; /* every message in the queue */
+  size_t nqueued;
+  struct relay_conn *relays; /* connections under way */
+  size_t nrelays;
+  uint64_t relay_next_ms; /* when the scheduler must look again (0: nothing due) */
+  /* Metrics (issue 6). */
+  struct daemon_counters counters;
+  struct {
+    enum handle_kind kind; /* HANDLE_METRICS */
+    int fd;
+  } metrics;
+  struct metrics_conn *metrics_conns;
 };
 
 #define DAEMON_READ_SIZE 16384
@@ -204,6 +301,44 @@ void batch_kick(struct daemon *d);
 void batch_done(struct daemon *d);
 /* batch_stop - finish every batch (blocking), then end the worker. */
 void batch_stop(struct daemon *d);
+
+/* relay.c */
+/* relay_init - open the queue, load routes, the TLS client context; scan the queue. */
+int relay_init(struct daemon *d, char *err, size_t errcap);
+/* relay_free - close connections, release entries. */
+void relay_free(struct daemon *d);
+/* relay_enqueue - a message reached the queue (name in queue new/): schedule it now. */
+void relay_enqueue(struct daemon *d, const char *name);
+/* relay_run - start due attempts, expire old messages, time out connections. */
+void relay_run(struct daemon *d);
+/* relay_event - an outbound connection is readable/writable. */
+void relay_event(struct relay_conn *c, uint32_t events);
+/* relay_next_deadline - the earliest relay timer (0: none). */
+uint64_t relay_next_deadline(const struct daemon *d);
+/* relay_drain - SIGTERM: start nothing new; true while connections are under way. */
+bool relay_busy(const struct daemon *d);
+/* relay_abort_all - close every outbound connection now (recipients stay pending). */
+void relay_abort_all(struct daemon *d);
+
+/* bounce.c */
+/* bounce_send - RFC 3464 bounce for e's recipients with status B (marked by the caller),
+ * to e->from: into the Maildir when its domain is local, else queued with MAIL FROM:<>.
+ * Nothing for the null reverse-path (RFC 5321 4.5.5, 6.1). 0 or -1. */
+int bounce_send(struct daemon *d, struct queue_entry *e, const size_t *idx, size_t n);
+
+/* metrics_http.c */
+/* metrics_open - listen on --metrics (loopback only). 0 or -1 with a message. */
+int metrics_open(struct daemon *d, char *err, size_t errcap);
+/* metrics_close - stop listening and drop connections. */
+void metrics_close(struct daemon *d);
+/* metrics_accept - accept scrapers. */
+void metrics_accept(struct daemon *d);
+/* metrics_conn_event - a scraper's socket is ready. */
+void metrics_conn_event(struct daemon *d, struct metrics_conn *c, uint32_t events);
+/* metrics_timers - drop scrapers that are too slow; free closed ones. */
+void metrics_timers(struct daemon *d);
+/* metrics_text - the exposition text of the daemon's counters (malloc'd). */
+char *metrics_text(const struct daemon *d, size_t *len);
 
 /* log.c */
 /* log_msg - one line to stderr, "refsmtpd: " first. */

@@ -33,14 +33,25 @@ static void format_path(const struct smtp_path *p, char *buf, size_t cap) {
   buf[o] = '\0';
 }
 
-/* txn_free - end a session's transaction, removing an unpublished file. */
+/* spool_abort - remove an unpublished file and free its buffer. */
+static void spool_abort(struct maildir *md, struct spool_out *o) {
+  if (o->storing && !o->published)
+    maildir_abort(md, &o->msg);
+  free(o->buf);
+  o->buf = NULL;
+}
+
+/* txn_free - end a session's transaction, removing unpublished files. */
 void txn_free(struct session *s) {
   struct txn *t = s->txn;
   if (t == NULL)
     return;
-  if (t->storing && !t->published)
-    maildir_abort(&s->d->maildir, &t->msg);
-  free(t->buf);
+  spool_abort(&s->d->maildir, &t->mail);
+  if (s->d->have_queue)
+    spool_abort(&s->d->queue.md, &t->queue);
+  for (size_t i = 0; i < t->nrelay; i++)
+    free(t->relay_rcpts[i]);
+  free(t->relay_rcpts);
   free(t);
   s->txn = NULL;
 }
@@ -50,7 +61,8 @@ static struct txn *txn_new(struct session *s) {
   struct txn *t = calloc(1, sizeof(*t));
   if (t == NULL)
     return NULL;
-  t->msg.fd = -1;
+  t->mail.msg.fd = -1;
+  t->queue.msg.fd = -1;
   snprintf(t->id, sizeof(t->id), "%" PRIx64 "S%" PRIu64 "M%" PRIu64, s->d->start_time, s->id,
            s->messages_stored + 1);
   s->txn = t;
@@ -79,18 +91,64 @@ static enum smtp_hook_status hook_mail(void *ctx, const struct smtp_command *cmd
   return SMTP_HOOK_ACCEPT;
 }
 
-/* hook_rcpt - recipient policy; remember the first accepted recipient. */
+/* add_relay_rcpt - remember a recipient for the queue file. 0 or -1. */
+static int add_relay_rcpt(struct txn *t, const char *addr) {
+  char **grown = realloc(t->relay_rcpts, (t->nrelay + 1) * sizeof(*grown));
+  if (grown == NULL)
+    return -1;
+  t->relay_rcpts = grown;
+  grown[t->nrelay] = strdup(addr);
+  if (grown[t->nrelay] == NULL)
+    return -1;
+  t->nrelay++;
+  return 0;
+}
+
+/* route_rcpt - with a queue: local, relayed (for clients that may relay) or refused. */
+static enum smtp_hook_status route_rcpt(struct session *s, const struct smtp_command *cmd,
+                                        bool authenticated, struct smtp_hook_reply *reply,
+                                        bool *relay) {
+  const struct smtp_path *p = &cmd->path;
+  bool has_route =
+      p->domain != NULL && routes_next_hop(&s->d->routes, p->domain, p->domain_len) != NULL;
+  switch (policy_route(&s->d->policy, p, authenticated || s->may_relay, has_route, reply)) {
+  case RCPT_LOCAL:
+    *relay = false;
+    return SMTP_HOOK_ACCEPT;
+  case RCPT_RELAY:
+    *relay = true;
+    return SMTP_HOOK_ACCEPT;
+  case RCPT_REFUSED:
+    break;
+  }
+  return SMTP_HOOK_REJECT;
+}
+
+/* hook_rcpt - recipient policy; remember the first accepted recipient and the relayed. */
 static enum smtp_hook_status hook_rcpt(void *ctx, const struct smtp_command *cmd,
                                        struct smtp_hook_reply *reply) {
   struct session *s = ctx;
-  bool authenticated = smtp_server_auth_user(s->srv) != NULL;
-  enum smtp_hook_status st = policy_rcpt(&s->d->policy, &cmd->path, authenticated, reply);
+  bool authenticated = smtp_server_auth_user(s->srv) != NULL, relay = false;
+  char addr[SMTP_PATH_MAX + 2];
+  enum smtp_hook_status st;
+
+  if (s->d->have_queue)
+    st = route_rcpt(s, cmd, authenticated, reply, &relay);
+  else
+    st = policy_rcpt(&s->d->policy, &cmd->path, authenticated, reply);
   if (st != SMTP_HOOK_ACCEPT)
     return st;
   if (s->txn == NULL && txn_new(s) == NULL)
     return resources_reply(reply);
+  format_path(&cmd->path, addr, sizeof(addr));
+  if (relay) {
+    if (add_relay_rcpt(s->txn, addr) != 0)
+      return resources_reply(reply);
+  } else {
+    s->txn->has_local = true;
+  }
   if (s->txn->nrcpt++ == 0)
-    format_path(&cmd->path, s->txn->first_rcpt, sizeof(s->txn->first_rcpt));
+    memcpy(s->txn->first_rcpt, addr, sizeof(addr));
   return SMTP_HOOK_ACCEPT;
 }
 
@@ -102,55 +160,94 @@ static void store_fail(struct txn *t) {
   }
 }
 
-/* store_flush - write the gathered block to the file. */
-static void store_flush(struct txn *t) {
-  if (t->failed || t->buf_len == 0)
+/* store_flush - write one file's gathered block. */
+static void store_flush(struct txn *t, struct spool_out *o) {
+  if (t->failed || !o->storing || o->buf_len == 0)
     return;
-  if (maildir_write(&t->msg, t->buf, t->buf_len) != 0)
+  if (maildir_write(&o->msg, o->buf, o->buf_len) != 0)
     store_fail(t);
-  t->buf_len = 0;
+  o->buf_len = 0;
 }
 
-/* store_append - gather message octets, writing full blocks. */
-static void store_append(struct txn *t, const char *data, size_t len) {
-  if (t->failed)
+/* store_append_one - gather octets for one file, writing full blocks. */
+static void store_append_one(struct txn *t, struct spool_out *o, const char *data, size_t len) {
+  if (t->failed || !o->storing)
     return;
-  if (t->buf_len + len > STORE_BUF_SIZE) {
-    store_flush(t);
+  if (o->buf_len + len > STORE_BUF_SIZE) {
+    store_flush(t, o);
     if (len >= STORE_BUF_SIZE) {
-      if (maildir_write(&t->msg, data, len) != 0)
+      if (maildir_write(&o->msg, data, len) != 0)
         store_fail(t);
       return;
     }
   }
-  memcpy(t->buf + t->buf_len, data, len);
-  t->buf_len += len;
+  memcpy(o->buf + o->buf_len, data, len);
+  o->buf_len += len;
 }
 
-/* hook_data_begin - open tmp/<unique> and write Return-Path: and Received: first. */
+/* spool_begin - open a file in md's tmp/ with its write buffer. 0 or -1 (txn failed). */
+static int spool_begin(struct txn *t, struct maildir *md, struct spool_out *o) {
+  o->buf = malloc(STORE_BUF_SIZE);
+  if (o->buf == NULL) {
+    errno = ENOMEM;
+    store_fail(t);
+    return -1;
+  }
+  if (maildir_begin(md, &o->msg) != 0) {
+    store_fail(t);
+    return -1;
+  }
+  o->storing = true;
+  return 0;
+}
+
+/* begin_queue_file - the queue file: envelope first, then our Received: line. */
+static void begin_queue_file(struct session *s, struct txn *t, const char *received) {
+  struct daemon *d = s->d;
+  size_t cap = 512 + strlen(t->reverse_path);
+  char *env;
+  int n;
+
+  for (size_t i = 0; i < t->nrelay; i++)
+    cap += 16 + strlen(t->relay_rcpts[i]);
+  if (spool_begin(t, &d->queue.md, &t->queue) != 0)
+    return;
+  env = malloc(cap);
+  if (env == NULL) {
+    errno = ENOMEM;
+    store_fail(t);
+    return;
+  }
+  n = queue_envelope_format(env, cap, t->id, (uint64_t)time(NULL), t->reverse_path,
+                            (const char *const *)t->relay_rcpts, t->nrelay);
+  if (n < 0) {
+    errno = EINVAL;
+    store_fail(t);
+  } else {
+    store_append_one(t, &t->queue, env, (size_t)n);
+    /* RFC 5321 4.4: a relay adds Received: but not Return-Path: (final delivery only). */
+    store_append_one(t, &t->queue, received, strlen(received));
+  }
+  free(env);
+}
+
+/* hook_data_begin - open the Maildir file (if a recipient is local) and the queue file
+ * (if one is relayed); write the trace fields first. */
 static void hook_data_begin(void *ctx) {
   struct session *s = ctx;
   struct daemon *d = s->d;
   struct txn *t = s->txn;
   struct trace_info ti;
   char trace[2048];
+  const char *received;
   int n;
 
-  if (d->opt->no_store)
-    return;
   if (t == NULL && (t = txn_new(s)) == NULL)
     return;
-  t->buf = malloc(STORE_BUF_SIZE);
-  if (t->buf == NULL) {
-    errno = ENOMEM;
-    store_fail(t);
+  memset(&t->received, 0, sizeof(t->received));
+  t->octets = 0;
+  if (d->opt->no_store)
     return;
-  }
-  if (maildir_begin(&d->maildir, &t->msg) != 0) {
-    store_fail(t);
-    return;
-  }
-  t->storing = true;
   memset(&ti, 0, sizeof(ti));
   /* RFC 5321 4.4: we are the final delivery, so we add Return-Path: with the
    * reverse-path, then our Received: line, before the content. */
@@ -171,14 +268,25 @@ static void hook_data_begin(void *ctx) {
     store_fail(t);
     return;
   }
-  store_append(t, trace, (size_t)n);
+  received = strstr(trace, "\r\n") + 2; /* the Received: field, without Return-Path: */
+  if (t->has_local || t->nrelay == 0) {
+    if (spool_begin(t, &d->maildir, &t->mail) == 0)
+      store_append_one(t, &t->mail, trace, (size_t)n);
+  }
+  if (t->nrelay > 0)
+    begin_queue_file(s, t, received);
 }
 
-/* hook_data_chunk - append unstuffed content. */
+/* hook_data_chunk - append unstuffed content; count Received: fields as they pass. */
 static void hook_data_chunk(void *ctx, const char *data, size_t len) {
   struct session *s = ctx;
-  if (s->txn != NULL && s->txn->storing)
-    store_append(s->txn, data, len);
+  struct txn *t = s->txn;
+  if (t == NULL)
+    return;
+  received_feed(&t->received, data, len);
+  t->octets += len;
+  store_append_one(t, &t->mail, data, len);
+  store_append_one(t, &t->queue, data, len);
 }
 
 /* txn_log - one line per transaction (peer text cleaned). */
@@ -189,7 +297,7 @@ void txn_log(const struct session *s, const char *outcome) {
     return;
   log_clean(t->reverse_path, strlen(t->reverse_path), from, sizeof(from));
   log_msg("session %llu message %s from=<%s> rcpts=%u octets=%llu: %s", (unsigned long long)s->id,
-          t->id, from, t->nrcpt, (unsigned long long)t->msg.octets, outcome);
+          t->id, from, t->nrcpt, (unsigned long long)t->octets, outcome);
 }
 
 /* txn_failure_reply - the reply for a message we could not store. */
@@ -224,17 +332,32 @@ static enum smtp_hook_status hook_data_end(void *ctx, unsigned defects,
     reply->text = "Message refused: bare CR, bare LF or NUL (RFC 5321 2.3.8)";
     return SMTP_HOOK_REJECT;
   }
+  /* RFC 5321 6.3: more than 100 Received: fields is a loop; 554 5.4.6 (RFC 3463). */
+  if (t != NULL && received_is_loop(&t->received)) {
+    s->d->counters.loops_refused++;
+    txn_log(s, "refused: mail loop (more than 100 Received: fields)");
+    txn_free(s);
+    reply->code = 554;
+    reply->enhanced = "5.4.6";
+    reply->text = "Mail loop: too many Received: fields (RFC 5321 6.3)";
+    return SMTP_HOOK_REJECT;
+  }
   if (s->d->opt->no_store) {
     s->messages_stored++;
+    s->d->counters.messages++;
+    s->d->counters.message_octets += t != NULL ? t->octets : 0;
     txn_log(s, "accepted and discarded (--no-store)");
     txn_free(s);
     return SMTP_HOOK_ACCEPT;
   }
   if (t == NULL)
     return resources_reply(reply);
-  store_flush(t);
-  free(t->buf);
-  t->buf = NULL;
+  store_flush(t, &t->mail);
+  store_flush(t, &t->queue);
+  free(t->mail.buf);
+  t->mail.buf = NULL;
+  free(t->queue.buf);
+  t->queue.buf = NULL;
   if (t->failed || batch_add(s->d, s) != 0) {
     if (!t->failed) {
       errno = ENOMEM;

@@ -29,6 +29,17 @@ enum opt_id {
   OPT_TLS_KEY,
   OPT_AUTH_USERS,
   OPT_ALLOW_PLAIN_AUTH,
+  OPT_RELAY_FROM,
+  OPT_QUEUE,
+  OPT_RELAY_HOST,
+  OPT_ROUTES,
+  OPT_RELAY_TLS,
+  OPT_RETRY_MIN,
+  OPT_RETRY_MAX,
+  OPT_QUEUE_LIFETIME,
+  OPT_MAX_RELAY_CONNS,
+  OPT_METRICS,
+  OPT_DRAIN_TIMEOUT,
   OPT_HELP,
 };
 
@@ -59,6 +70,17 @@ static const struct opt_spec opt_table[] = {
     {"tls-key", OPT_TLS_KEY, true},
     {"auth-users", OPT_AUTH_USERS, true},
     {"allow-plain-auth", OPT_ALLOW_PLAIN_AUTH, false},
+    {"relay-from", OPT_RELAY_FROM, true},
+    {"queue", OPT_QUEUE, true},
+    {"relay-host", OPT_RELAY_HOST, true},
+    {"routes", OPT_ROUTES, true},
+    {"relay-tls", OPT_RELAY_TLS, true},
+    {"retry-min", OPT_RETRY_MIN, true},
+    {"retry-max", OPT_RETRY_MAX, true},
+    {"queue-lifetime", OPT_QUEUE_LIFETIME, true},
+    {"max-relay-conns", OPT_MAX_RELAY_CONNS, true},
+    {"metrics", OPT_METRICS, true},
+    {"drain-timeout", OPT_DRAIN_TIMEOUT, true},
     {"help", OPT_HELP, false},
 };
 
@@ -83,6 +105,20 @@ void options_usage(FILE *f) {
         "  --tls-cert FILE --tls-key FILE PEM certificate chain and key: offer STARTTLS\n"
         "  --auth-users FILE              user:hash lines (openssl passwd -6): offer AUTH\n"
         "  --allow-plain-auth             offer AUTH without TLS too (default: TLS only)\n"
+        "relaying (mail from authenticated clients or --relay-from networks to other domains):\n"
+        "  --queue DIR                    durable queue of mail to relay (needs --maildir,\n"
+        "                                 where bounces to local senders are delivered)\n"
+        "  --relay-from CIDR              a network that may relay (repeatable; 10.0.0.0/8, ::1)\n"
+        "  --relay-host HOST:PORT         next hop for every non-local domain without a route\n"
+        "  --routes FILE                  'domain HOST:PORT' lines: per-domain next hops\n"
+        "  --relay-tls MODE               STARTTLS to the next hop: opportunistic (default),\n"
+        "                                 require, none\n"
+        "  --retry-min SECS               first retry after a 4xx or failed connection (60)\n"
+        "  --retry-max SECS               longest wait between retries (3600)\n"
+        "  --queue-lifetime SECS          bounce what is still undelivered after this (432000)\n"
+        "  --max-relay-conns N            outbound connections at once (20)\n"
+        "  --metrics 127.0.0.1:PORT       Prometheus text counters at GET /metrics (loopback)\n"
+        "  --drain-timeout SECS           after SIGTERM, cut sessions still open after this (30)\n"
         "  --quiet                        no per-session log lines\n"
         "  --help                         this text\n",
         f);
@@ -197,6 +233,21 @@ int listen_addr_parse(const char *text, enum listen_kind kind, struct listen_add
   return 0;
 }
 
+/* host_port_valid - "name:port" or "[v6]:port" with a port from 1 to 65535. 0 or -1. */
+int host_port_valid(const char *text) {
+  const char *colon = strrchr(text, ':');
+  unsigned port;
+  size_t hlen;
+  if (colon == NULL)
+    return -1;
+  hlen = (size_t)(colon - text);
+  if (hlen == 0 || hlen > 255 || strpbrk(text, " \t\r\n/@") != NULL)
+    return -1;
+  if (text[0] == '[' && text[hlen - 1] != ']')
+    return -1;
+  return parse_uint(colon + 1, 1, 65535, &port);
+}
+
 /* options_defaults - the values before any option is read. */
 static void options_defaults(struct refsmtpd_options *o) {
   memset(o, 0, sizeof(*o));
@@ -206,6 +257,11 @@ static void options_defaults(struct refsmtpd_options *o) {
   o->timeout_data = 180;    /* RFC 5321 4.5.3.2.5 */
   o->timeout_tls = 30;
   o->max_sessions = 10000;
+  o->retry_min = 60;
+  o->retry_max = 3600;
+  o->queue_lifetime = 5 * 86400; /* RFC 5321 4.5.4.1: give up after 4-5 days */
+  o->max_relay_conns = 20;
+  o->drain_timeout = 30;
 }
 
 /* find_opt - the table row for a long option name of length len, or NULL. */
@@ -297,6 +353,63 @@ static enum options_result apply(struct refsmtpd_options *o, const struct opt_sp
   case OPT_ALLOW_PLAIN_AUTH:
     o->allow_plain_auth = true;
     break;
+  case OPT_RELAY_FROM:
+    if (o->nrelay_from == REFSMTPD_MAX_RELAY_FROM)
+      return fail(err, cap, "too many --relay-from networks (at most %d)", REFSMTPD_MAX_RELAY_FROM);
+    if (cidr_parse(val, &o->relay_from[o->nrelay_from]) != 0)
+      return fail(err, cap, "--relay-from: '%s' is not ADDRESS[/PREFIX]", val);
+    o->nrelay_from++;
+    break;
+  case OPT_QUEUE:
+    o->queue = val;
+    break;
+  case OPT_RELAY_HOST:
+    if (host_port_valid(val) != 0)
+      return fail(err, cap, "--relay-host: '%s' is not HOST:PORT", val);
+    o->relay_host = val;
+    break;
+  case OPT_ROUTES:
+    o->routes = val;
+    break;
+  case OPT_RELAY_TLS:
+    if (strcmp(val, "opportunistic") == 0)
+      o->relay_tls = RELAY_TLS_OPPORTUNISTIC;
+    else if (strcmp(val, "require") == 0)
+      o->relay_tls = RELAY_TLS_REQUIRE;
+    else if (strcmp(val, "none") == 0)
+      o->relay_tls = RELAY_TLS_NONE;
+    else
+      return fail(err, cap, "--relay-tls: '%s' is not opportunistic, require or none", val);
+    break;
+  case OPT_RETRY_MIN:
+    if (parse_uint(val, 1, 86400, &o->retry_min) != 0)
+      return fail(err, cap, "--retry-min: '%s' is not 1 to 86400 seconds", val);
+    break;
+  case OPT_RETRY_MAX:
+    if (parse_uint(val, 1, 86400, &o->retry_max) != 0)
+      return fail(err, cap, "--retry-max: '%s' is not 1 to 86400 seconds", val);
+    break;
+  case OPT_QUEUE_LIFETIME:
+    if (parse_uint(val, 1, 30 * 86400, &o->queue_lifetime) != 0)
+      return fail(err, cap, "--queue-lifetime: '%s' is not 1 to 2592000 seconds", val);
+    break;
+  case OPT_MAX_RELAY_CONNS:
+    if (parse_uint(val, 1, 10000, &o->max_relay_conns) != 0)
+      return fail(err, cap, "--max-relay-conns: '%s' is not a number from 1 to 10000", val);
+    break;
+  case OPT_METRICS:
+    if (listen_addr_parse(val, LISTEN_SMTP, &o->metrics) != 0)
+      return fail(err, cap, "--metrics: '%s' is not ADDR:PORT (numeric)", val);
+    /* Counters reveal traffic: served only where local users can reach them. */
+    if (!listen_addr_is_loopback(&o->metrics))
+      return fail(err, cap, "--metrics: '%s' is not a loopback address (127.0.0.0/8 or [::1])",
+                  val);
+    o->have_metrics = true;
+    break;
+  case OPT_DRAIN_TIMEOUT:
+    if (parse_uint(val, 1, 86400, &o->drain_timeout) != 0)
+      return fail(err, cap, "--drain-timeout: '%s' is not 1 to 86400 seconds", val);
+    break;
   case OPT_HELP:
     return OPTIONS_HELP;
   }
@@ -329,6 +442,15 @@ static enum options_result validate(const struct refsmtpd_options *o, char *err,
     return fail(err, cap, "--listen-submission needs --tls-cert/--tls-key or --allow-plain-auth");
   if (o->allow_plain_auth && o->auth_users == NULL)
     return fail(err, cap, "--allow-plain-auth needs --auth-users");
+  if (o->queue != NULL && o->maildir == NULL)
+    return fail(err, cap, "--queue needs --maildir (bounces to local senders go there)");
+  if (o->queue == NULL && (o->relay_host != NULL || o->routes != NULL || o->nrelay_from > 0))
+    return fail(err, cap, "--relay-host, --routes and --relay-from need --queue DIR");
+  if (o->queue != NULL && o->relay_host == NULL && o->routes == NULL)
+    return fail(err, cap, "--queue needs a next hop: --relay-host HOST:PORT or --routes FILE");
+  if (o->retry_min > o->retry_max)
+    return fail(err, cap, "--retry-min (%u) is longer than --retry-max (%u)", o->retry_min,
+                o->retry_max);
   return OPTIONS_OK;
 }
 

@@ -10,6 +10,21 @@
 
 #define REFSMTPD_MAX_LISTEN 16
 #define REFSMTPD_MAX_DOMAINS 64
+#define REFSMTPD_MAX_RELAY_FROM 32
+
+/* How STARTTLS to the next hop is used when relaying. */
+enum relay_tls_mode {
+  RELAY_TLS_OPPORTUNISTIC = 0, /* when offered (RFC 3207, RFC 7435) */
+  RELAY_TLS_REQUIRE,           /* fail the attempt (4xx-like, retried) if not offered */
+  RELAY_TLS_NONE,              /* never */
+};
+
+/* One --relay-from network: an address and a prefix length. */
+struct cidr {
+  int family; /* AF_INET or AF_INET6 */
+  unsigned char addr[16];
+  unsigned prefix;
+};
 
 /* What a listening socket serves. */
 enum listen_kind {
@@ -46,6 +61,20 @@ struct refsmtpd_options {
   const char *tls_cert, *tls_key;
   const char *auth_users;
   bool allow_plain_auth;
+  /* Relaying (issue 7): who may relay, where the queue lives, where mail goes next. */
+  struct cidr relay_from[REFSMTPD_MAX_RELAY_FROM];
+  size_t nrelay_from;
+  const char *queue;      /* queue directory; NULL: no relaying */
+  const char *relay_host; /* "HOST:PORT" for every non-local domain without a route */
+  const char *routes;     /* file of "domain HOST:PORT" lines */
+  enum relay_tls_mode relay_tls;
+  unsigned retry_min, retry_max; /* seconds between attempts (backoff doubles) */
+  unsigned queue_lifetime;       /* seconds before a message bounces */
+  unsigned max_relay_conns;      /* outbound connections at once */
+  /* Live counters (issue 6): loopback HTTP endpoint, Prometheus text format. */
+  struct listen_addr metrics;
+  bool have_metrics;
+  unsigned drain_timeout; /* seconds after SIGTERM before remaining sessions are cut */
 };
 
 /* How options_parse ended. */
@@ -61,6 +90,15 @@ enum options_result options_parse(struct refsmtpd_options *o, int argc, char **a
 
 /* options_usage - print the usage text. */
 void options_usage(FILE *f);
+
+/* host_port_valid - "name:port" or "[v6]:port" with a port from 1 to 65535. 0 or -1. */
+int host_port_valid(const char *text);
+/* cidr_parse - "10.0.0.0/8", "::1/128", or a bare address (full prefix). 0 or -1. */
+int cidr_parse(const char *text, struct cidr *out);
+/* cidr_match - is the socket address inside the network? (v4-mapped IPv6 counts as IPv4) */
+bool cidr_match(const struct cidr *c, const struct sockaddr *sa);
+/* listen_addr_is_loopback - 127.0.0.0/8 or ::1. */
+bool listen_addr_is_loopback(const struct listen_addr *a);
 
 /* listen_addr_parse - parse "1.2.3.4:25" or "[::1]:25" (numeric only). 0 or -1. */
 int listen_addr_parse(const char *text, enum listen_kind kind, struct listen_addr *out);

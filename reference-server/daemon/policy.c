@@ -40,3 +40,27 @@ enum smtp_hook_status policy_rcpt(const struct policy *p, const struct smtp_path
   reply->text = "Relaying denied";
   return SMTP_HOOK_REJECT;
 }
+
+/* policy_route - local, relayed or refused. */
+enum rcpt_route policy_route(const struct policy *p, const struct smtp_path *rcpt, bool may_relay,
+                             bool has_route, struct smtp_hook_reply *reply) {
+  if (rcpt->is_postmaster)
+    return RCPT_LOCAL;
+  if (rcpt->domain != NULL && policy_is_local(p, rcpt->domain, rcpt->domain_len))
+    return RCPT_LOCAL;
+  /* RFC 5321 3.6.2 and 7.1: relay only for clients we know; no open relay. */
+  if (!may_relay) {
+    reply->code = 550;
+    reply->enhanced = "5.7.1";
+    reply->text = "Relaying denied";
+    return RCPT_REFUSED;
+  }
+  /* RFC 3463 5.4.4: unable to route (no route line and no --relay-host). */
+  if (!has_route) {
+    reply->code = 550;
+    reply->enhanced = "5.4.4";
+    reply->text = "No route to that domain";
+    return RCPT_REFUSED;
+  }
+  return RCPT_RELAY;
+}

@@ -22,4 +22,17 @@ bool policy_is_local(const struct policy *p, const char *domain, size_t len);
 enum smtp_hook_status policy_rcpt(const struct policy *p, const struct smtp_path *rcpt,
                                   bool authenticated, struct smtp_hook_reply *reply);
 
+/* Where an accepted recipient goes. */
+enum rcpt_route {
+  RCPT_LOCAL = 0, /* our domain (or postmaster): the Maildir */
+  RCPT_RELAY,     /* another domain, from a client allowed to relay: the queue */
+  RCPT_REFUSED,   /* reply filled */
+};
+
+/* policy_route - like policy_rcpt, when relaying is configured: a non-local recipient
+ * from a client that may relay (authenticated, or in a --relay-from network) is RELAY
+ * when has_route says its domain has a next hop, else refused with 550 5.4.4. */
+enum rcpt_route policy_route(const struct policy *p, const struct smtp_path *rcpt, bool may_relay,
+                             bool has_route, struct smtp_hook_reply *reply);
+
 #endif

@@ -287,6 +287,7 @@ static void handshake_step(struct session *s) {
     return;
   }
   s->handshaking = false;
+  s->d->counters.tls_sessions++;
   if (!s->d->opt->quiet) {
     char desc[128];
     tls_conn_describe(s->tls, desc, sizeof(desc));
@@ -432,6 +433,9 @@ struct session *session_new(struct daemon *d, struct listener *l, int fd,
   s->id = ++d->next_id;
   s->opened_ms = daemon_now_ms();
   format_peer(s, peer);
+  d->counters.sessions++;
+  for (size_t i = 0; i < d->opt->nrelay_from && !s->may_relay; i++)
+    s->may_relay = cidr_match(&d->opt->relay_from[i], peer);
   cfg = l->addr->kind == LISTEN_SUBMISSION ? &d->cfg_submission : &d->cfg_smtp;
   s->srv = smtp_server_new(cfg, &d->hooks, s, implicit_tls);
   if (s->srv == NULL)
@@ -478,6 +482,16 @@ void session_close(struct session *s, const char *reason) {
   if (s->dead)
     return;
   s->dead = true;
+  {
+    /* Metrics: the session's counters join the totals now that it ends. */
+    const struct smtp_server_stats *st = smtp_server_stats(s->srv);
+    d->counters.commands += st->commands;
+    d->counters.replies[0] += st->replies_2xx;
+    d->counters.replies[1] += st->replies_3xx;
+    d->counters.replies[2] += st->replies_4xx;
+    d->counters.replies[3] += st->replies_5xx;
+    d->counters.auth_failures += st->auth_failures;
+  }
   if (!d->opt->quiet) {
     const struct smtp_server_stats *st = smtp_server_stats(s->srv);
     uint64_t ms = daemon_now_ms() - s->opened_ms;

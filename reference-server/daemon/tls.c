@@ -77,12 +77,36 @@ void tls_server_free(struct tls_server *t) {
   t->ctx = NULL;
 }
 
-/* tls_conn_new - a server-side connection over two memory BIOs. */
-struct tls_conn *tls_conn_new(struct tls_server *t) {
+/* tls_client_init - the client context for relaying. */
+int tls_client_init(struct tls_client *t, char *err, size_t errcap) {
+  char why[256];
+  t->ctx = SSL_CTX_new(TLS_client_method());
+  if (t->ctx == NULL) {
+    ssl_error_text(why, sizeof(why));
+    snprintf(err, errcap, "cannot create TLS client context: %s", why);
+    return -1;
+  }
+  /* RFC 8996: no TLS 1.0/1.1. RFC 7435: encrypt without authenticating the peer. */
+  SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+  SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS |
+                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  return 0;
+}
+
+/* tls_client_free - release the client context. */
+void tls_client_free(struct tls_client *t) {
+  SSL_CTX_free(t->ctx);
+  t->ctx = NULL;
+}
+
+/* conn_new - one connection over two memory BIOs on a context (either side). */
+static struct tls_conn *conn_new(SSL_CTX *ctx, bool server, const char *sni) {
   struct tls_conn *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return NULL;
-  c->ssl = SSL_new(t->ctx);
+  c->ssl = SSL_new(ctx);
   c->in = BIO_new(BIO_s_mem());
   c->out = BIO_new(BIO_s_mem());
   if (c->ssl == NULL || c->in == NULL || c->out == NULL) {
@@ -97,8 +121,25 @@ struct tls_conn *tls_conn_new(struct tls_server *t) {
   BIO_set_mem_eof_return(c->in, -1);
   BIO_set_mem_eof_return(c->out, -1);
   SSL_set_bio(c->ssl, c->in, c->out); /* the SSL now owns both BIOs */
-  SSL_set_accept_state(c->ssl);
+  if (server) {
+    SSL_set_accept_state(c->ssl);
+  } else {
+    /* RFC 6066 3: SNI carries a host name, never an address literal. */
+    if (sni != NULL && sni[0] != '\0' && strspn(sni, "0123456789.:[]abcdefABCDEF") != strlen(sni))
+      SSL_set_tlsext_host_name(c->ssl, sni);
+    SSL_set_connect_state(c->ssl);
+  }
   return c;
+}
+
+/* tls_conn_new - a server-side connection. */
+struct tls_conn *tls_conn_new(struct tls_server *t) {
+  return conn_new(t->ctx, true, NULL);
+}
+
+/* tls_conn_new_client - a client-side connection. */
+struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *host) {
+  return conn_new(t->ctx, false, host);
 }
 
 /* tls_conn_free - release it. */

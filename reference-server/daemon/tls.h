@@ -23,6 +23,21 @@ int tls_server_init(struct tls_server *t, const char *cert, const char *key, cha
 /* tls_server_free - release the context. */
 void tls_server_free(struct tls_server *t);
 
+/* The client context for STARTTLS to a next hop when relaying. */
+struct tls_client {
+  SSL_CTX *ctx;
+};
+
+/* tls_client_init - TLS 1.2 or later; the next hop's certificate is not verified
+ * (opportunistic TLS, RFC 7435: it protects against passive eavesdroppers, and there is
+ * no MX name to check without DNS). -1 with a message in err on failure. */
+int tls_client_init(struct tls_client *t, char *err, size_t errcap);
+/* tls_client_free - release the context. */
+void tls_client_free(struct tls_client *t);
+/* tls_conn_new_client - a client-side connection (SNI from host when it is a name); NULL
+ * if out of memory. The same tls_conn_* calls then drive it. */
+struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *host);
+
 /* One connection's TLS state. */
 struct tls_conn {
   SSL *ssl;
