@@ -5,6 +5,7 @@
  * one call. It stops, returning less than it was given, when the session leaves RUNNING
  * or when the output buffer lacks room for another step's replies (backpressure: the
  * caller sends output, then feeds the rest again). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,14 @@ static void server_config_defaults(struct smtp_server *s, const struct smtp_serv
   s->max_auth_fail = cfg->max_auth_failures == 0 ? 3 : cfg->max_auth_failures;
 }
 
-/* smtp_server_new - the session's one allocation, and the 220 greeting (RFC 5321 3.1). */
+/* smtp_server_session_size - the size of the block smtp_server_new() allocates. */
+size_t smtp_server_session_size(void) {
+  return sizeof(struct smtp_server);
+}
+
+/* smtp_server_new - the session's one allocation, and the 220 greeting (RFC 5321 3.1).
+ * Only the fields before the buffers are zeroed: an idle session writes nothing but its
+ * greeting into out[], and pages of the block it never writes need no memory. */
 struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg,
                                     const struct smtp_server_hooks *hooks, void *ctx,
                                     bool tls_active) {
@@ -31,9 +39,12 @@ struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg,
 
   if (cfg == NULL)
     goto out;
-  s = calloc(1, sizeof *s);
+  s = malloc(sizeof *s);
   if (s == NULL)
     goto out;
+  memset(s, 0, offsetof(struct smtp_server, helo));
+  s->helo[0] = '\0';
+  s->auth_user[0] = '\0';
   s->cfg = cfg;
   s->hooks = hooks != NULL ? hooks : &no_hooks;
   s->ctx = ctx;
@@ -53,8 +64,8 @@ void smtp_server_free(struct smtp_server *s) {
   if (s == NULL)
     return;
   server_txn_reset(s);
-  /* Credentials may have passed through scratch: wipe in a way the compiler keeps. */
-  explicit_bzero(s->scratch, sizeof s->scratch);
+  /* Credentials may be in the work area (a session closed inside AUTH). */
+  server_sasl_wipe(s);
   free(s);
 }
 
@@ -74,8 +85,9 @@ static bool server_reading(const struct smtp_server *s) {
 static size_t server_step(struct smtp_server *s, const char *buf, size_t len) {
   switch (s->mode) {
   case SERVER_MODE_COMMAND:
-  case SERVER_MODE_AUTH:
     return server_input_line(s, buf, len);
+  case SERVER_MODE_AUTH:
+    return server_sasl_input(s, buf, len);
   case SERVER_MODE_SKIP:
     return server_input_skip(s, buf, len);
   case SERVER_MODE_DATA:
@@ -89,10 +101,10 @@ static size_t server_step(struct smtp_server *s, const char *buf, size_t len) {
 }
 
 /* smtp_server_feed - consume client bytes step by step while the session reads and the
- * output has room for a step's replies. */
+ * output has room for a step's replies (and a 421 after them). */
 size_t smtp_server_feed(struct smtp_server *s, const char *buf, size_t len) {
   size_t used = 0;
-  while (used < len && server_reading(s) && server_output_free(s) >= 2 * SERVER_STEP_ROOM) {
+  while (used < len && server_reading(s) && server_output_free(s) >= SERVER_STEP_ROOM) {
     size_t n = server_step(s, buf + used, len - used);
     if (n == 0)
       break;

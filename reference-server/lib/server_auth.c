@@ -4,8 +4,10 @@
  * Decisions: PLAIN's authorization identity must be empty or equal to the authentication
  * identity (no proxy authorization); a malformed PLAIN message is a failed
  * authentication (535, counted), not a syntax error, so it cannot be used to probe
- * without counting. Decoded credentials live in the session's scratch buffer only for the
- * hook call and are wiped after it; a hook that answers PENDING must copy them. */
+ * without counting. Decoded credentials live in the session's work area only for the hook
+ * call and are wiped after it; a hook that answers PENDING must copy them. Responses are
+ * decoded as they arrive (server_sasl.c); one that decodes to more than
+ * SERVER_SASL_DECODED_MAX octets is refused with 500 5.5.6 (RFC 4954 6). */
 #include <string.h>
 #include <strings.h>
 
@@ -60,7 +62,7 @@ size_t server_auth_mechs(const struct smtp_server *s, char *buf, size_t cap) {
 /* auth_end - the exchange is over: back to commands, credentials wiped. */
 static void auth_end(struct smtp_server *s) {
   s->auth_step = SERVER_AUTH_NONE;
-  memset(s->scratch, 0, sizeof s->scratch);
+  server_sasl_wipe(s);
   if (!s->authenticated) {
     s->auth_user_len = 0;
     s->auth_user[0] = '\0';
@@ -85,7 +87,7 @@ void server_resume_auth(struct smtp_server *s, enum smtp_hook_status st,
                         const struct smtp_hook_reply *r) {
   if (st == SMTP_HOOK_PENDING) {
     s->pending = SERVER_PENDING_AUTH;
-    memset(s->scratch, 0, sizeof s->scratch);
+    server_sasl_wipe(s);
     server_set_mode(s, SERVER_MODE_PENDING);
     return;
   }
@@ -144,6 +146,7 @@ static void auth_plain(struct smtp_server *s, const char *msg, size_t len) {
 static void auth_challenge(struct smtp_server *s, enum server_auth_step step,
                            const char *challenge) {
   s->auth_step = step;
+  server_sasl_begin(s);
   server_reply(s, 334, NULL, challenge);
   server_set_mode(s, SERVER_MODE_AUTH);
 }
@@ -174,41 +177,48 @@ static void auth_response(struct smtp_server *s, const char *msg, size_t len) {
   }
 }
 
-/* auth_decode - RFC 4954 4: "*" cancels (501 5.0.0); undecodable base64 is 501 5.5.2;
- * "=" is an empty initial response. Returns the decoded length or -1 after replying. */
-static ssize_t auth_decode(struct smtp_server *s, const char *in, size_t len) {
-  if (len == 1 && in[0] == '*') {
+/* auth_decoded - the response just read, as server_sasl.c decoded it. RFC 4954 4: "*"
+ * cancels (501 5.0.0), "=" is an empty initial response, undecodable base64 is 501 5.5.2;
+ * RFC 4954 6: more than the mechanism's buffer is 500 5.5.6. Returns the decoded length,
+ * or -1 after replying. */
+static ssize_t auth_decoded(struct smtp_server *s) {
+  const struct server_sasl *x = &s->sasl;
+  if (x->chars == 1 && x->first == '*') {
     auth_end(s);
     server_reply(s, 501, "5.0.0", "Authentication cancelled");
     return -1;
   }
-  if (len == 1 && in[0] == '=')
+  if (x->chars == 1 && x->first == '=')
     return 0;
-  ssize_t n =
-      len == 0 ? 0 : smtp_base64_decode(in, len, (unsigned char *)s->scratch, sizeof s->scratch);
-  if (n < 0) {
+  /* RFC 4648 3.1: the encoded length is a multiple of 4. */
+  if (x->invalid || x->nquad != 0) {
     auth_end(s);
     server_reply(s, 501, "5.5.2", "Error: cannot decode base64 response");
     return -1;
   }
-  return n;
+  if (x->overflow) {
+    server_auth_too_long(s);
+    return -1;
+  }
+  return (ssize_t)x->len;
 }
 
-/* server_auth_line - one SASL response line (RFC 4954 4) while the exchange is open. */
-void server_auth_line(struct smtp_server *s, const struct smtp_line *line) {
+/* server_auth_response - one SASL response (RFC 4954 4) is complete: act on it. */
+void server_auth_response(struct smtp_server *s) {
   /* RFC 5321 2.3.8 applies to response lines too: no bare CR/LF, no NUL. */
-  if (line->defects & (SMTP_LINE_BARE_CR | SMTP_LINE_BARE_LF | SMTP_LINE_NUL)) {
+  if (s->sasl.defects & (SMTP_LINE_BARE_CR | SMTP_LINE_BARE_LF | SMTP_LINE_NUL)) {
     auth_end(s);
     server_reply(s, 501, "5.5.2", "Error: invalid characters in response");
     return;
   }
-  ssize_t n = auth_decode(s, line->data, line->len);
+  ssize_t n = auth_decoded(s);
   if (n < 0)
     return;
-  auth_response(s, s->scratch, (size_t)n);
+  auth_response(s, s->work.sasl, (size_t)n);
 }
 
-/* server_auth_too_long - RFC 4954 6: 500 5.5.6 for a response over our 12288 octets. */
+/* server_auth_too_long - RFC 4954 6: 500 5.5.6 for a response line over 12288 octets or
+ * one that decodes to more than SERVER_SASL_DECODED_MAX. */
 void server_auth_too_long(struct smtp_server *s) {
   auth_end(s);
   server_reply(s, 500, "5.5.6", "Error: authentication exchange line is too long");
@@ -252,8 +262,9 @@ void server_cmd_auth(struct smtp_server *s, const struct smtp_command *cmd) {
     return;
   }
   s->auth_step = is_plain ? SERVER_AUTH_PLAIN_RESPONSE : SERVER_AUTH_LOGIN_USER;
-  ssize_t n = auth_decode(s, cmd->auth_initial, cmd->auth_initial_len);
-  if (n < 0)
-    return;
-  auth_response(s, s->scratch, (size_t)n);
+  /* The initial response is decoded like a response line (in place when the command line
+   * is in s->work.line); the command line has no bare CR, LF or NUL by now. */
+  server_sasl_begin(s);
+  server_sasl_take(s, cmd->auth_initial, cmd->auth_initial_len);
+  server_auth_response(s);
 }

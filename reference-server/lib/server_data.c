@@ -108,8 +108,8 @@ size_t server_data_input(struct smtp_server *s, const char *buf, size_t len) {
   size_t out_len = 0;
   bool done = false;
   size_t n = len < SERVER_DATA_STEP ? len : SERVER_DATA_STEP;
-  size_t used = smtp_unstuff(&s->unstuffer, buf, n, s->scratch, &out_len, &done);
-  content_take(s, s->scratch, out_len);
+  size_t used = smtp_unstuff(&s->unstuffer, buf, n, s->work.data, &out_len, &done);
+  content_take(s, s->work.data, out_len);
   if (done)
     content_end(s, s->unstuffer.defects);
   return used;

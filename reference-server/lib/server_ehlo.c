@@ -51,7 +51,7 @@ static void ehlo_line(char *buf, size_t cap, size_t *at, const char *line) {
 /* server_cmd_ehlo - RFC 5321 4.1.1.1: 250 multi-line, our name then one extension per line
  * (RFC 2034 3: no enhanced code on the EHLO reply). */
 void server_cmd_ehlo(struct smtp_server *s, const struct smtp_command *cmd) {
-  char text[SERVER_STEP_ROOM / 2];
+  char text[SERVER_TEXT_MAX]; /* 255 of hostname and about 130 of keywords */
   char line[SERVER_TEXT_MAX];
   size_t at;
 

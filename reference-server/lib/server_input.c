@@ -1,29 +1,16 @@
-/* server_input.c - framing of command and SASL lines, bounded and resynchronising.
+/* server_input.c - framing of command lines, bounded and resynchronising.
  *
  * A line is never read past its CRLF: the bytes after it may be DATA content, a BDAT
  * chunk, or plaintext after STARTTLS that must never be consumed (RFC 3207 5). A partial
- * line is kept in s->line until its CRLF arrives, so the caller may feed any split. */
+ * line is kept in s->work.line until its CRLF arrives, so the caller may feed any split.
+ * SASL response lines are framed by server_sasl.c, which decodes them as they arrive. */
 #include <string.h>
 
 #include "server_private.h"
 
-/* server_line_limit - RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its
- * CRLF; RFC 4954 4: a SASL response line inside AUTH may be up to 12288 octets. */
-static size_t server_line_limit(const struct smtp_server *s) {
-  return s->mode == SERVER_MODE_AUTH ? SERVER_SASL_LINE_MAX : SMTP_COMMAND_LINE_MAX;
-}
-
-/* server_line_dispatch - hand a complete line to the AUTH exchange or the command table. */
-static void server_line_dispatch(struct smtp_server *s, const struct smtp_line *line) {
-  if (s->mode == SERVER_MODE_AUTH)
-    server_auth_line(s, line);
-  else
-    server_command(s, line);
-}
-
 /* server_skip_begin - a line passed its limit: discard up to the next CRLF, then answer
  * once (Postfix's smtp_get with SMTP_GET_FLAG_SKIP). last: the last octet kept so far. */
-static void server_skip_begin(struct smtp_server *s, char last) {
+void server_skip_begin(struct smtp_server *s, char last) {
   s->skip_cr = last == '\r';
   s->skip_in_auth = s->mode == SERVER_MODE_AUTH;
   s->line_len = 0;
@@ -33,7 +20,7 @@ static void server_skip_begin(struct smtp_server *s, char last) {
 /* server_crlf_end - octets of buf[0..n) up to and including the first CRLF, counting a CR
  * already held at the end of the partial line; n if there is none. */
 static size_t server_crlf_end(const struct smtp_server *s, const char *buf, size_t n) {
-  if (n > 0 && s->line_len > 0 && s->line[s->line_len - 1] == '\r' && buf[0] == '\n')
+  if (n > 0 && s->line_len > 0 && s->work.line[s->line_len - 1] == '\r' && buf[0] == '\n')
     return 1;
   const char *p = buf;
   size_t left = n;
@@ -49,38 +36,39 @@ static size_t server_crlf_end(const struct smtp_server *s, const char *buf, size
   return n;
 }
 
-/* server_input_line - take octets toward one line; dispatch it when its CRLF arrives.
- * Returns octets consumed (at least one when len > 0). */
+/* server_input_line - take octets toward one command line; run it when its CRLF arrives.
+ * RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. Returns octets
+ * consumed (at least one when len > 0). */
 size_t server_input_line(struct smtp_server *s, const char *buf, size_t len) {
-  size_t limit = server_line_limit(s);
+  const size_t limit = SMTP_COMMAND_LINE_MAX;
   struct smtp_line line;
 
   if (s->line_len == 0) {
     /* Common case: the whole line is in the caller's buffer; no copy. */
     enum smtp_line_status st = smtp_line_find(buf, len, limit, &line);
     if (st == SMTP_LINE_COMPLETE) {
-      server_line_dispatch(s, &line);
+      server_command(s, &line);
       return line.consumed;
     }
     if (st == SMTP_LINE_TOO_LONG) {
       server_skip_begin(s, buf[limit - 1]);
       return limit;
     }
-    memcpy(s->line, buf, len);
+    memcpy(s->work.line, buf, len);
     s->line_len = len;
     return len;
   }
 
   size_t room = limit - s->line_len;
   size_t take = server_crlf_end(s, buf, len < room ? len : room);
-  memcpy(s->line + s->line_len, buf, take);
+  memcpy(s->work.line + s->line_len, buf, take);
   s->line_len += take;
-  enum smtp_line_status st = smtp_line_find(s->line, s->line_len, limit, &line);
+  enum smtp_line_status st = smtp_line_find(s->work.line, s->line_len, limit, &line);
   if (st == SMTP_LINE_COMPLETE) {
     s->line_len = 0;
-    server_line_dispatch(s, &line);
+    server_command(s, &line);
   } else if (st == SMTP_LINE_TOO_LONG) {
-    server_skip_begin(s, s->line[limit - 1]);
+    server_skip_begin(s, s->work.line[limit - 1]);
   }
   return take;
 }

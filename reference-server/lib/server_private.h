@@ -3,7 +3,8 @@
  * The engine is split by idea: server.c (session, feed loop, output, public accessors),
  * server_reply.c (the one reply helper and the one state-change function),
  * server_input.c (command-line framing), server_commands.c (the command table),
- * server_ehlo.c (HELO/EHLO), server_data.c (DATA/BDAT), server_auth.c (AUTH). */
+ * server_ehlo.c (HELO/EHLO), server_data.c (DATA/BDAT), server_auth.c (AUTH),
+ * server_sasl.c (SASL response lines, decoded as they arrive). */
 #ifndef SMTP_SERVER_PRIVATE_H
 #define SMTP_SERVER_PRIVATE_H
 
@@ -11,25 +12,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smtp/address.h"
 #include "smtp/command.h"
 #include "smtp/data.h"
 #include "smtp/line.h"
 #include "smtp/server.h"
 
 /* RFC 4954 4: a SASL response line may be up to 12288 octets; this limit applies only
- * to lines read inside an AUTH exchange, command lines keep the 512 octets of 5321. */
+ * to lines read inside an AUTH exchange, command lines keep the 512 octets of 5321. The
+ * line is never stored: its base64 is decoded as it arrives (server_sasl.c). */
 #define SERVER_SASL_LINE_MAX 12288
-/* Decoded SASL response: base64 turns 4 octets into 3. */
-#define SERVER_SASL_DECODED_MAX (SERVER_SASL_LINE_MAX / 4 * 3)
+/* Decoded SASL response. RFC 4954 4: a server must take the largest response its
+ * mechanisms produce; RFC 4616 2 makes PLAIN's authzid, authcid and passwd at least 255
+ * octets each (767 with the two NULs), LOGIN sends one of them at a time. A response
+ * that decodes to more is refused with 500 5.5.6 (RFC 4954 6: "longer than the maximum
+ * buffer size available for the currently selected SASL mechanism"). */
+#define SERVER_SASL_DECODED_MAX 1024
 /* Longest authentication identity kept for smtp_server_auth_user(). */
 #define SERVER_AUTH_USER_MAX 512
 /* Message content handed to smtp_unstuff() per step (out needs len + 2). */
-#define SERVER_DATA_STEP 4096
-/* Room one processing step may need in the output buffer (an EHLO reply, or a reply plus
- * a 421), and the output capacity: a step runs only when 2 x SERVER_STEP_ROOM are free,
- * so an asynchronous 421 (timeout, shutdown) always fits too. */
-#define SERVER_STEP_ROOM 2048
-#define SERVER_OUTPUT_CAP 16384
+#define SERVER_DATA_STEP 1024
+/* Room a processing step may need in the output buffer. A step queues at most one reply
+ * (the longest: a hook's 599-octet text on 8 lines plus a wrapped ninth, 736 octets) and
+ * then possibly a 421 (599 octets of hostname and text, wrapped: 623), or the daemon may
+ * queue that 421 later (timeout, shutdown) before sending anything; a 421 is always the
+ * last reply. A step runs only when this much is free, so nothing the engine formats can
+ * fail to fit; test_server_memory.c drives the worst case without ever sending output. */
+#define SERVER_STEP_ROOM 1536
+/* Output capacity: one step's room plus 1 KiB for the replies of a pipelined batch
+ * (RFC 2920) to queue up before the daemon sends them (about 70 short replies). */
+#define SERVER_OUTPUT_CAP 2560
 /* The longest reply text the engine composes (hostname plus a sentence). */
 #define SERVER_TEXT_MAX 600
 
@@ -82,7 +94,26 @@ struct server_txn {
   size_t line_len;      /* BDAT: octets in the current content line */
 };
 
-/* The session: one allocation, made by smtp_server_new(). */
+/* A SASL response line being read and decoded as it arrives (RFC 4954 4). */
+struct server_sasl {
+  size_t octets;    /* octets of the line so far, a CR that may start its CRLF included */
+  size_t chars;     /* octets given to the decoder (the line without CRs) */
+  size_t len;       /* decoded octets in work.sasl */
+  unsigned defects; /* enum smtp_line_defect bits (bare CR, bare LF, NUL) */
+  unsigned nquad;   /* octets held in quad[] */
+  char quad[4];     /* a base64 quantum not yet complete */
+  char first;       /* the line's first octet: "*" cancels, "=" is empty */
+  bool cr;          /* the last octet was a CR */
+  bool invalid;     /* not strict base64 (RFC 4648 3.1-3.5) */
+  bool padded;      /* a quantum with '=' was decoded: it must be the last */
+  bool overflow;    /* decodes to more than SERVER_SASL_DECODED_MAX octets */
+  bool dirty;       /* work.sasl may hold credentials: wipe before reuse or free */
+};
+
+/* The session: one allocation, made by smtp_server_new(), about 4.6 KiB (issue 6: memory
+ * per idle connection). Fields before `helo` are zeroed at creation; the buffers from
+ * `helo` on are written before they are read, so they are not cleared (calloc would
+ * write all of them on a reused heap block). */
 struct smtp_server {
   const struct smtp_server_config *cfg;
   const struct smtp_server_hooks *hooks;
@@ -105,7 +136,7 @@ struct smtp_server {
   struct server_txn txn;
 
   /* Command-line framing. */
-  size_t line_len;   /* octets of a partial line held in line[] */
+  size_t line_len;   /* octets of a partial line held in work.line */
   int skip_cr;       /* smtp_line_skip()'s pending CR */
   bool skip_in_auth; /* the over-long line was a SASL response */
 
@@ -120,19 +151,27 @@ struct smtp_server {
   enum server_auth_step auth_step;
   const char *auth_mech; /* static name of the mechanism in progress */
   size_t auth_user_len;
-  char auth_user[SERVER_AUTH_USER_MAX + 1];
+  struct server_sasl sasl;
 
-  char helo[SMTP_COMMAND_LINE_MAX];
-
-  /* Output: bytes [out_head, out_len) are waiting to be sent. */
+  /* Output: bytes [out_head, out_len) of out[] are waiting to be sent. */
   size_t out_head;
   size_t out_len;
+
+  /* RFC 5321 4.1.1.1: the HELO/EHLO argument, a Domain or address literal (4.1.2, 4.1.3:
+   * at most 255 octets, which smtp_command_parse() enforces). */
+  char helo[SMTP_DOMAIN_MAX + 1];
+  char auth_user[SERVER_AUTH_USER_MAX + 1];
   char out[SERVER_OUTPUT_CAP];
 
-  /* Input line (command or SASL) and scratch space for unstuffed or decoded bytes. */
-  char line[SERVER_SASL_LINE_MAX];
-  char scratch[SERVER_SASL_DECODED_MAX > SERVER_DATA_STEP + 2 ? SERVER_SASL_DECODED_MAX
-                                                              : SERVER_DATA_STEP + 2];
+  /* One work area for what only one mode needs at a time. A partial command line is
+   * complete (line_len 0) before DATA or AUTH begins; an AUTH initial response still in
+   * `line` is decoded in place into `sasl`, which is safe because the decoder copies each
+   * 4-octet quantum out before writing its 3 octets at a lower offset. */
+  union {
+    char line[SMTP_COMMAND_LINE_MAX];   /* COMMAND: a partial command line */
+    char data[SERVER_DATA_STEP + 2];    /* DATA: one step of unstuffed content */
+    char sasl[SERVER_SASL_DECODED_MAX]; /* AUTH: the decoded response */
+  } work;
 };
 
 /* server_reply.c */
@@ -147,6 +186,7 @@ size_t server_output_free(const struct smtp_server *s);
 
 /* server_input.c */
 size_t server_input_line(struct smtp_server *s, const char *buf, size_t len);
+void server_skip_begin(struct smtp_server *s, char last);
 size_t server_input_skip(struct smtp_server *s, const char *buf, size_t len);
 
 /* server_commands.c */
@@ -174,9 +214,15 @@ void server_resume_data_end(struct smtp_server *s, enum smtp_hook_status st,
 /* server_auth.c */
 size_t server_auth_mechs(const struct smtp_server *s, char *buf, size_t cap);
 void server_cmd_auth(struct smtp_server *s, const struct smtp_command *cmd);
-void server_auth_line(struct smtp_server *s, const struct smtp_line *line);
+void server_auth_response(struct smtp_server *s);
 void server_auth_too_long(struct smtp_server *s);
 void server_resume_auth(struct smtp_server *s, enum smtp_hook_status st,
                         const struct smtp_hook_reply *r);
+
+/* server_sasl.c */
+void server_sasl_begin(struct smtp_server *s);
+void server_sasl_take(struct smtp_server *s, const char *p, size_t n);
+size_t server_sasl_input(struct smtp_server *s, const char *buf, size_t len);
+void server_sasl_wipe(struct smtp_server *s);
 
 #endif

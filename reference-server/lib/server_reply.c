@@ -55,6 +55,21 @@ static void server_output_compact(struct smtp_server *s) {
   s->out_head = 0;
 }
 
+/* server_format_continue - RFC 4954 4: continue-req = "334" SP [base64] CRLF. Its own
+ * shape: the SP stays when the challenge is empty (smtp_reply_format() writes a textless
+ * last line as "334" alone, which clients such as Go's net/textproto refuse). The
+ * challenges are the engine's own base64 constants. Returns octets, -1 if cap is short. */
+static int server_format_continue(char *buf, size_t cap, const char *challenge) {
+  size_t n = challenge != NULL ? strlen(challenge) : 0;
+  if (cap < 4 + n + 2)
+    return -1;
+  memcpy(buf, "334 ", 4);
+  if (n > 0)
+    memcpy(buf + 4, challenge, n);
+  memcpy(buf + 4 + n, "\r\n", 2);
+  return (int)(4 + n + 2);
+}
+
 /* server_format - append one formatted reply; no policy, no counting. */
 static int server_format(struct smtp_server *s, int code, const char *enhanced, const char *text) {
   server_output_compact(s);
@@ -64,20 +79,11 @@ static int server_format(struct smtp_server *s, int code, const char *enhanced, 
   if (code / 100 == 3)
     enhanced = NULL;
   int n;
-  if (enhanced == NULL && (text == NULL || text[0] == '\0')) {
-    /* RFC 4954 4: continue-req = "334" SP [base64] CRLF, so an empty challenge keeps
-     * the SP that smtp_reply_format() leaves out of an empty last line (clients such as
-     * Go's net/textproto refuse "334" alone). */
-    n = smtp_reply_format(s->out + s->out_len, SERVER_OUTPUT_CAP - s->out_len, code, NULL, "x");
-    if (n == 7) { /* "NNN x\r\n" -> "NNN \r\n" */
-      s->out[s->out_len + 4] = '\r';
-      s->out[s->out_len + 5] = '\n';
-      n = 6;
-    }
-  } else {
+  if (code == 334)
+    n = server_format_continue(s->out + s->out_len, SERVER_OUTPUT_CAP - s->out_len, text);
+  else
     n = smtp_reply_format(s->out + s->out_len, SERVER_OUTPUT_CAP - s->out_len, code, enhanced,
                           text);
-  }
   if (n < 0) {
     /* Cannot happen while feed keeps SERVER_STEP_ROOM free; if it does, a session that
      * cannot answer must not go on reading. */

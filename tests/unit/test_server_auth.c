@@ -3,6 +3,8 @@
  * account the test hook knows is alice / "secret sauce". */
 #include "test_server_conv.h"
 
+#include "smtp/base64.h"
+
 #define EHLO_IN "EHLO c\r\n"
 #define OK_235 "235 2.7.0 Authentication successful\r\n"
 #define FAIL_535 "535 5.7.8 Error: authentication credentials invalid\r\n"
@@ -187,4 +189,156 @@ Test(server_auth, fails_login_with_an_empty_password_or_a_nul_in_the_user_name) 
   /* "=" is an empty response; "YQBi" is "a\0b". */
   CONV(&s, EHLO_IN "AUTH LOGIN YWxpY2U=\r\n=\r\nAUTH LOGIN YQBi\r\nAUTH LOGIN =\r\n",
        GREETING EHLO_REPLY "334 UGFzc3dvcmQ6\r\n" FAIL_535 FAIL_535 FAIL_535);
+}
+
+/* sasl_run_split - run in[0..len) whole, then one octet at a time; both must give want. */
+static void sasl_run_split(const struct conv_setup *s, const char *in, size_t len,
+                           const char *want) {
+  struct conv_result r;
+  conv_run(s, in, len, NULL, 0, &r);
+  cr_expect_str_eq(r.out.p, want);
+  size_t *cuts = malloc(len * sizeof *cuts);
+  cr_assert_not_null(cuts);
+  for (size_t i = 0; i + 1 < len; i++)
+    cuts[i] = i + 1;
+  struct conv_result r2;
+  conv_run(s, in, len, cuts, len - 1, &r2);
+  conv_same(&r, &r2, "one octet at a time");
+  free(cuts);
+  conv_result_free(&r);
+  conv_result_free(&r2);
+}
+
+/* add_run - append n copies of octet c. */
+static void add_run(struct conv_str *in, char c, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    conv_str_add(in, &c, 1);
+}
+
+Test(server_auth, reads_a_12288_octet_response_line_whole) {
+  struct conv_setup s = conv_setup_default();
+  struct conv_str in = {0};
+  /* RFC 4954 4: 12286 octets + CRLF = 12288 is one response line, answered for what it
+   * says (12286 is no multiple of 4: not base64, 501), not as an over-long line. (The
+   * one-octet-at-a-time run maps two pages per write: one such line per test.) */
+  conv_str_addf(&in, "%s", EHLO_IN "AUTH PLAIN\r\n");
+  add_run(&in, 'A', 12286);
+  conv_str_addf(&in, "%s", "\r\nNOOP\r\n");
+  sasl_run_split(&s, in.p, in.len,
+                 GREETING EHLO_REPLY "334 \r\n501 5.5.2 Error: cannot decode base64 response\r\n"
+                                     "250 2.0.0 OK\r\n");
+  conv_str_free(&in);
+}
+
+Test(server_auth, skips_a_response_line_whose_crlf_ends_past_12288_octets_with_500_5_5_6) {
+  struct conv_setup s = conv_setup_default();
+  struct conv_str in = {0};
+  /* 12287 + CRLF: the CR is octet 12288 and its LF octet 12289. */
+  conv_str_addf(&in, "%s", EHLO_IN "AUTH LOGIN\r\n");
+  add_run(&in, 'A', 12287);
+  conv_str_addf(&in, "%s", "\r\nNOOP\r\n");
+  sasl_run_split(&s, in.p, in.len,
+                 GREETING EHLO_REPLY "334 VXNlcm5hbWU6\r\n"
+                                     "500 5.5.6 Error: authentication exchange line is too long\r\n"
+                                     "250 2.0.0 OK\r\n");
+  conv_str_free(&in);
+}
+
+/* plain_b64 - append base64 of "\0alice\0" and a password of pass_len 'p' octets. */
+static void plain_b64(struct conv_str *in, size_t pass_len) {
+  size_t n = 7 + pass_len;
+  unsigned char *msg = malloc(n);
+  char *b64 = malloc(SMTP_BASE64_ENCODED_SIZE(n));
+  cr_assert(msg != NULL && b64 != NULL);
+  memcpy(msg, "\0alice\0", 7);
+  memset(msg + 7, 'p', pass_len);
+  size_t len = smtp_base64_encode(msg, n, b64);
+  conv_str_add(in, b64, len);
+  free(msg);
+  free(b64);
+}
+
+Test(server_auth, decodes_responses_up_to_1024_octets_and_refuses_larger_ones_with_500_5_5_6) {
+  struct conv_setup s = conv_setup_default();
+  struct conv_str in = {0};
+  /* 1024 decoded octets reach the hook (wrong password: 535); 1025 do not (RFC 4954 6:
+   * longer than the mechanism's buffer), and that is not counted as an authentication
+   * failure: the third AUTH is the second failure, still short of the 421 at three. */
+  conv_str_addf(&in, "%s", EHLO_IN "AUTH PLAIN\r\n");
+  plain_b64(&in, 1024 - 7);
+  conv_str_addf(&in, "%s", "\r\nAUTH PLAIN\r\n");
+  plain_b64(&in, 1025 - 7);
+  conv_str_addf(&in, "%s", "\r\nAUTH PLAIN " PLAIN_BAD "\r\nAUTH PLAIN\r\n");
+  /* Too big and not base64 either: 501, as for any undecodable response. */
+  add_run(&in, '!', 2000);
+  conv_str_addf(&in, "%s", "\r\nNOOP\r\n");
+  struct conv_result r;
+  conv_run(&s, in.p, in.len, NULL, 0, &r);
+  cr_expect_str_eq(r.events.p, "auth PLAIN alice\nauth PLAIN alice\n");
+  conv_result_free(&r);
+  sasl_run_split(&s, in.p, in.len,
+                 GREETING EHLO_REPLY
+                 "334 \r\n" FAIL_535 "334 \r\n"
+                 "500 5.5.6 Error: authentication exchange line is too long\r\n" FAIL_535 "334 \r\n"
+                 "501 5.5.2 Error: cannot decode base64 response\r\n"
+                 "250 2.0.0 OK\r\n");
+  conv_str_free(&in);
+}
+
+/* What the PLAIN hook below was given. */
+struct plain_seen {
+  size_t user_len, pass_len;
+  bool user_ok, pass_ok;
+};
+
+/* plain_check_hook - accept 255 'u' with password 255 'p' (RFC 4616 2 maxima). */
+static enum smtp_hook_status plain_check_hook(void *ctx, const char *mech, const char *user,
+                                              size_t user_len, const char *pass, size_t pass_len,
+                                              struct smtp_hook_reply *r) {
+  struct plain_seen *seen = ctx;
+  seen->user_len = user_len;
+  seen->pass_len = pass_len;
+  seen->user_ok = user_len == 255 && strspn(user, "u") == 255;
+  seen->pass_ok = pass_len == 255;
+  for (size_t i = 0; i < pass_len; i++)
+    seen->pass_ok = seen->pass_ok && pass[i] == 'p';
+  return seen->user_ok && seen->pass_ok ? SMTP_HOOK_ACCEPT : SMTP_HOOK_REJECT;
+}
+
+Test(server_auth, accepts_plain_with_authzid_authcid_and_password_of_255_octets_each) {
+  struct conv_setup s = conv_setup_default();
+  static const struct smtp_server_hooks hooks = {.auth = plain_check_hook};
+  /* RFC 4616 2: authzid, authcid and passwd of up to 255 octets MUST be accepted. */
+  unsigned char msg[255 * 3 + 2];
+  memset(msg, 'u', 510 + 1);
+  msg[255] = '\0';
+  msg[511] = '\0';
+  memset(msg + 512, 'p', 255);
+  char b64[SMTP_BASE64_ENCODED_SIZE(sizeof msg)];
+  size_t b64_len = smtp_base64_encode(msg, sizeof msg, b64);
+  for (int split = 0; split < 2; split++) {
+    struct plain_seen seen = {0};
+    struct smtp_server *srv = smtp_server_new(&s.cfg, &hooks, &seen, false);
+    struct conv_str in = {0}, out = {0};
+    conv_str_addf(&in, "%s", EHLO_IN "AUTH PLAIN\r\n");
+    conv_str_add(&in, b64, b64_len);
+    conv_str_addf(&in, "%s", "\r\n");
+    size_t step = split ? 1 : in.len, used = 0;
+    for (int spin = 0; spin < 100000 && used < in.len; spin++) {
+      size_t n = in.len - used < step ? in.len - used : step;
+      used += smtp_server_feed(srv, in.p + used, n);
+      size_t olen;
+      const char *o = smtp_server_output(srv, &olen);
+      conv_str_add(&out, o, olen);
+      smtp_server_output_done(srv, olen);
+    }
+    cr_expect_eq(used, in.len);
+    cr_expect_str_eq(out.p, GREETING EHLO_REPLY "334 \r\n" OK_235);
+    cr_expect(seen.user_ok, "user of %zu octets", seen.user_len);
+    cr_expect(seen.pass_ok, "password of %zu octets", seen.pass_len);
+    cr_expect_eq(strlen(smtp_server_auth_user(srv)), 255);
+    smtp_server_free(srv);
+    conv_str_free(&in);
+    conv_str_free(&out);
+  }
 }

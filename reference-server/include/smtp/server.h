@@ -93,6 +93,9 @@ struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg,
                                     bool tls_active);
 /* smtp_server_free - release a session; calls hooks->reset if a transaction is open. */
 void smtp_server_free(struct smtp_server *s);
+/* smtp_server_session_size - octets smtp_server_new() allocates per session (for memory
+ * budgets: a daemon holding N idle connections needs about N times this). */
+size_t smtp_server_session_size(void);
 
 /* smtp_server_feed - give the engine client bytes. Returns how many it consumed; it
  * stops early (returning less than len) when the state is no longer RUNNING or the
