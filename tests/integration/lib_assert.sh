@@ -51,6 +51,9 @@ _assert_cleanup() {
   if declare -F stop_refsmtpd >/dev/null; then
     stop_refsmtpd || true
   fi
+  if declare -F stop_all_refsmtpd >/dev/null; then
+    stop_all_refsmtpd || true
+  fi
   if [ $rc -ne 0 ] && [ -n "${REFSMTPD_LOG:-}" ] && [ -f "$REFSMTPD_LOG" ]; then
     echo "--- refsmtpd log ---" >&2
     tail -n 50 "$REFSMTPD_LOG" >&2

@@ -13,6 +13,9 @@
 #   REFSMTPD_LOG    the daemon's stderr (one line per session and transaction); a temp
 #                   file unless set before start_refsmtpd.
 #   REFSMTPD_STATUS set by stop_refsmtpd: the daemon's exit status.
+#   REFSMTPD_ALL_PIDS every daemon start_refsmtpd started; stop_all_refsmtpd stops those
+#                   still running (tests with two instances: save REFSMTPD_PID after each
+#                   start, and set REFSMTPD_LOG to a file of its own before each start).
 # Every wait is bounded; nothing here kills a process it did not start.
 
 # free_port - print a TCP port on 127.0.0.1 that was free a moment ago.
@@ -76,6 +79,7 @@ start_refsmtpd() {
   fi
   "$bin" "$@" 2>>"$REFSMTPD_LOG" &
   REFSMTPD_PID=$!
+  REFSMTPD_ALL_PIDS="${REFSMTPD_ALL_PIDS:-} $REFSMTPD_PID"
   for i in $(seq 1 100); do
     if ! kill -0 "$REFSMTPD_PID" 2>/dev/null; then
       echo "start_refsmtpd: refsmtpd exited during start-up; its log:" >&2
@@ -110,5 +114,44 @@ stop_refsmtpd() {
   # "|| ..." keeps a caller's set -e from stopping on the daemon's own status.
   wait "$REFSMTPD_PID" 2>/dev/null && REFSMTPD_STATUS=0 || REFSMTPD_STATUS=$?
   REFSMTPD_PID=
+  return 0
+}
+
+# stop_refsmtpd_pid - SIGTERM one daemon this shell started (by PID), wait at most 10 s
+# (then SIGKILL) and set REFSMTPD_STATUS.
+stop_refsmtpd_pid() {
+  local pid=$1 i
+  REFSMTPD_STATUS=
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "stop_refsmtpd_pid: refsmtpd $pid did not stop within 10 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null && REFSMTPD_STATUS=0 || REFSMTPD_STATUS=$?
+  [ "${REFSMTPD_PID:-}" != "$pid" ] || REFSMTPD_PID=
+  return 0
+}
+
+# kill9_refsmtpd_pid - SIGKILL one daemon this shell started (a crash) and reap it.
+kill9_refsmtpd_pid() {
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  [ "${REFSMTPD_PID:-}" != "$1" ] || REFSMTPD_PID=
+  return 0
+}
+
+# stop_all_refsmtpd - stop every daemon start_refsmtpd started that still runs.
+stop_all_refsmtpd() {
+  local pid
+  for pid in ${REFSMTPD_ALL_PIDS:-}; do
+    if kill -0 "$pid" 2>/dev/null; then
+      stop_refsmtpd_pid "$pid"
+    fi
+  done
+  REFSMTPD_ALL_PIDS=
   return 0
 }
