@@ -1,12 +1,321 @@
-/* cmd_listen.c - placeholder until client grading lands: says so, exits with usage status. */
+/* cmd_listen.c - `smtpcheck listen [ADDR:PORT]`: act as an SMTP server, record what each
+ * client does, and grade it against the client requirements of RFC 5321 and its
+ * extensions (listen_checks.c), in the report formats of `smtpcheck run`. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "conn.h"
+#include "listen_net.h"
+#include "listen_report.h"
+#include "listen_scenario.h"
+#include "listen_session.h"
 
-/* cmd_listen - not built yet. */
-int cmd_listen(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "smtpcheck listen: not implemented yet\n");
+static const char usage_line[] =
+    "usage: smtpcheck listen [--scenario FILE] [--sessions N] [--tls-cert FILE --tls-key FILE]\n"
+    "                        [--hostname NAME] [--format text|tap|junit|json] [--output FILE]\n"
+    "                        [--save DIR] [--port-file FILE] [--session-timeout SECONDS]\n"
+    "                        [--idle-timeout SECONDS] [--wait SECONDS] [-v] [ADDR[:PORT]]\n"
+    "  ADDR[:PORT] defaults to 127.0.0.1:2525; port 0 picks a free port (see --port-file).\n";
+
+/* Everything the command line says. */
+struct listen_args {
+  const char *addr, *scenario, *cert, *key, *hostname, *format, *output, *save, *port_file;
+  long sessions; /* 0: until killed */
+  long session_ms, idle_ms, wait_ms;
+  bool verbose;
+};
+
+/* usage_error - a message and the usage line on stderr. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "smtpcheck listen: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n%s", usage_line);
+  va_end(ap);
   return EXIT_USAGE;
+}
+
+/* option_value - "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not --name. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0)
+    return NULL;
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (argv[*i][n] != '\0')
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+/* seconds - "N" or "N.N" seconds in (0, 86400] as milliseconds, or -1. */
+static long seconds(const char *v) {
+  char *end;
+  double t = strtod(v, &end);
+  if (*end || !(t > 0) || t > 86400)
+    return -1;
+  long ms = (long)(t * 1000 + 0.5);
+  return ms < 1 ? 1 : ms;
+}
+
+/* The answer of parse_args when --help was asked for. */
+#define ARGS_HELP (-1)
+
+/* parse_args - fill a from argv; EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying why). */
+static int parse_args(int argc, char **argv, struct listen_args *a) {
+  a->addr = "127.0.0.1:2525";
+  a->hostname = "smtpcheck.invalid";
+  a->format = "text";
+  a->session_ms = 120000;
+  a->idle_ms = 30000;
+  a->wait_ms = -1;
+  bool addr_given = false;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    bool missing = false;
+    char *arg = argv[i];
+#define OPT(name) ((v = option_value(argc, argv, &i, name, &missing)) != NULL)
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+      fputs(usage_line, stdout);
+      return ARGS_HELP;
+    } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+      a->verbose = true;
+    } else if (OPT("--scenario")) {
+      a->scenario = v;
+    } else if (OPT("--tls-cert")) {
+      a->cert = v;
+    } else if (OPT("--tls-key")) {
+      a->key = v;
+    } else if (OPT("--hostname")) {
+      a->hostname = v;
+    } else if (OPT("--output")) {
+      a->output = v;
+    } else if (OPT("--save")) {
+      a->save = v;
+    } else if (OPT("--port-file")) {
+      a->port_file = v;
+    } else if (OPT("--format")) {
+      if (strcmp(v, "text") && strcmp(v, "tap") && strcmp(v, "junit") && strcmp(v, "json"))
+        return usage_error("--format must be text, tap, junit or json, not '%s'", v);
+      a->format = v;
+    } else if (OPT("--sessions")) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 1000000)
+        return usage_error("--sessions needs a number from 1 to 1000000, not '%s'", v);
+      a->sessions = n;
+    } else if (OPT("--session-timeout") || OPT("--idle-timeout") || OPT("--wait")) {
+      long ms = seconds(v);
+      if (ms < 0)
+        return usage_error("%s needs seconds (0 < N <= 86400), not '%s'", arg, v);
+      if (!strncmp(arg, "--session", 9))
+        a->session_ms = ms;
+      else if (!strncmp(arg, "--idle", 6))
+        a->idle_ms = ms;
+      else
+        a->wait_ms = ms;
+    } else if (missing) {
+      return usage_error("%s needs a value", arg);
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      return usage_error("unknown option '%s'", arg);
+    } else if (addr_given) {
+      return usage_error("one ADDR[:PORT] only ('%s' is one too many)", arg);
+    } else {
+      a->addr = arg;
+      addr_given = true;
+    }
+#undef OPT
+  }
+  if (!a->cert != !a->key)
+    return usage_error("%s", "--tls-cert and --tls-key go together");
+  return EXIT_OK;
+}
+
+/* What the message hook needs to save a message. */
+struct save_ctx {
+  const char *dir;
+  size_t session;
+  size_t message;
+};
+
+/* save_message - --save DIR: the message as received, after dot-unstuffing. */
+static void save_message(void *ctx, const char *data, size_t len, size_t dropped) {
+  struct save_ctx *sc = ctx;
+  if (!sc->dir)
+    return;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/s%zu-m%zu.eml", sc->dir, sc->session, ++sc->message);
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    fprintf(stderr, "smtpcheck listen: cannot write %s: %s\n", path, strerror(errno));
+    return;
+  }
+  if (fwrite(data, 1, len, f) != len || fclose(f) != 0)
+    fprintf(stderr, "smtpcheck listen: writing %s failed\n", path);
+  else if (dropped)
+    fprintf(stderr, "smtpcheck listen: %s: %zu octets over the limit not kept\n", path, dropped);
+}
+
+/* write_port_file - the bound port, for scripts that listen on port 0. */
+static int write_port_file(const char *path, const char *bound) {
+  const char *colon = strrchr(bound, ':');
+  FILE *f = fopen(path, "w");
+  if (!f || fprintf(f, "%s\n", colon ? colon + 1 : bound) < 0 || fclose(f) != 0) {
+    fprintf(stderr, "smtpcheck listen: cannot write %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* parse_addr - hostport_parse, and port 0 (an ephemeral port) which it refuses. */
+static int parse_addr(const char *addr, char *host, size_t hostcap, char *port, size_t portcap) {
+  size_t n = strlen(addr);
+  if (n < 2 || strcmp(addr + n - 2, ":0") != 0)
+    return hostport_parse(addr, "2525", host, hostcap, port, portcap);
+  char *copy = strdup(addr);
+  if (!copy)
+    return -1;
+  copy[n - 2] = '\0';
+  int rc = hostport_parse(copy, "2525", host, hostcap, port, portcap);
+  if (rc < 0 && n > 2 && copy[0] == '[' && copy[n - 3] == ']') {
+    copy[n - 3] = '\0';
+    rc = hostport_parse(copy + 1, "2525", host, hostcap, port, portcap);
+  }
+  free(copy);
+  if (rc == 0)
+    snprintf(port, portcap, "0");
+  return rc;
+}
+
+/* elapsed_ms - milliseconds since start (monotonic). */
+static long elapsed_ms(const struct timespec *start) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* one_session - accept one client, serve and grade it; 1 served, 0 timed out, -1 error. */
+static int one_session(int lfd, SSL_CTX *tls, const struct listen_args *a,
+                       const struct listen_scenario *sc, struct listen_report *rep) {
+  char peer[80] = "?";
+  int fd = listen_accept(lfd, a->wait_ms, peer, sizeof peer);
+  if (fd == -2)
+    return 0;
+  if (fd < 0) {
+    fprintf(stderr, "smtpcheck listen: accept: %s\n", strerror(errno));
+    return -1;
+  }
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  struct save_ctx save = {.dir = a->save, .session = rep->sessions + 1};
+  struct listen_session_config cfg = {.scenario = sc,
+                                      .tls_available = tls != NULL,
+                                      .hostname = a->hostname,
+                                      .on_message = save_message,
+                                      .ctx = &save};
+  struct listen_session s;
+  listen_session_init(&s, &cfg);
+  listen_session_note(&s, "client %s, scenario %s", peer, sc->name);
+  struct listen_net_limits lim = {
+      .session_ms = a->session_ms, .idle_ms = a->idle_ms, .max_octets = 64u * 1024u * 1024u};
+  listen_serve(fd, tls, &lim, &s);
+  listen_session_finish(&s);
+  int rc = listen_report_add(rep, &s, peer, sc->name, elapsed_ms(&start));
+  listen_session_free(&s);
+  if (rc < 0) {
+    fprintf(stderr, "smtpcheck listen: out of memory\n");
+    return -1;
+  }
+  fprintf(stderr, "smtpcheck listen: session %zu from %s graded\n", rep->sessions, peer);
+  return 1;
+}
+
+/* cmd_listen - parse, listen, serve --sessions clients, report after each. */
+int cmd_listen(int argc, char **argv) {
+  struct listen_args a = {0};
+  struct listen_report rep = {0};
+  struct listen_scenario *sc = NULL;
+  SSL_CTX *tls = NULL;
+  int lfd = -1;
+  char host[256], port[32], bound[300] = "", err[600];
+  int rc = parse_args(argc, argv, &a);
+  if (rc == ARGS_HELP)
+    rc = EXIT_OK;
+  if (rc != EXIT_OK || argc < 0)
+    goto out;
+  rc = EXIT_USAGE;
+  if (parse_addr(a.addr, host, sizeof host, port, sizeof port) < 0) {
+    rc = usage_error("bad ADDR[:PORT] '%s'", a.addr);
+    goto out;
+  }
+  sc = malloc(sizeof *sc);
+  if (!sc)
+    goto out;
+  listen_scenario_default(sc);
+  if (a.scenario && listen_scenario_load(a.scenario, sc, err, sizeof err) < 0) {
+    fprintf(stderr, "smtpcheck listen: %s\n", err);
+    goto out;
+  }
+  if (a.save && mkdir(a.save, 0755) < 0 && errno != EEXIST) {
+    fprintf(stderr, "smtpcheck listen: cannot create %s: %s\n", a.save, strerror(errno));
+    goto out;
+  }
+  if (a.cert && !(tls = listen_tls_context(a.cert, a.key, err, sizeof err))) {
+    fprintf(stderr, "smtpcheck listen: %s\n", err);
+    goto out;
+  }
+  rc = EXIT_UNREACHABLE;
+  lfd = listen_socket(host, port, bound, sizeof bound, err, sizeof err);
+  if (lfd < 0) {
+    fprintf(stderr, "smtpcheck listen: %s\n", err);
+    goto out;
+  }
+  if (a.port_file && write_port_file(a.port_file, bound) < 0)
+    goto out;
+  signal(SIGPIPE, SIG_IGN); /* a TLS write to a closed client must not kill the listener */
+  fprintf(stderr, "smtpcheck listen: listening on %s (scenario %s)\n", bound, sc->name);
+  snprintf(rep.run.target, sizeof rep.run.target, "listen %s", bound);
+  rep.verbose = a.verbose;
+  rc = EXIT_FINDING;
+  while (a.sessions == 0 || (long)rep.sessions < a.sessions) {
+    int r = one_session(lfd, tls, &a, sc, &rep);
+    if (r < 0)
+      goto out;
+    if (r == 0) {
+      fprintf(stderr, "smtpcheck listen: no client within --wait; stopping after %zu sessions\n",
+              rep.sessions);
+      break;
+    }
+    if (a.output && listen_report_save(a.output, &rep, a.format, err, sizeof err) < 0)
+      fprintf(stderr, "smtpcheck listen: %s\n", err);
+  }
+  if (a.output) {
+    if (listen_report_save(a.output, &rep, a.format, err, sizeof err) < 0) {
+      fprintf(stderr, "smtpcheck listen: %s\n", err);
+      goto out;
+    }
+  } else if (listen_report_write(stdout, &rep, a.format) < 0 || fflush(stdout) != 0) {
+    fprintf(stderr, "smtpcheck listen: writing the report failed\n");
+    goto out;
+  }
+  rc = listen_report_status(&rep) ? EXIT_FINDING : EXIT_OK;
+out:
+  if (lfd >= 0)
+    close(lfd);
+  SSL_CTX_free(tls);
+  free(sc);
+  listen_report_free(&rep);
+  return rc;
 }
