@@ -271,8 +271,9 @@ static void process_input(struct smtp_client *c) {
       }
       return;
     }
-    if (n < 0) {
-      /* RFC 5321 4.2: a reply is a 3-digit code and text; anything else is not SMTP. */
+    if (n < 0 || (r.defects & SMTP_REPLY_BAD_CODE)) {
+      /* RFC 5321 4.2: a reply is a 3-digit code whose first digit is 2-5, and text;
+       * anything else ("054", "650") is not SMTP and cannot be acted upon. */
       size_t show = r.raw_len > 80 ? 80 : r.raw_len;
       if (r.raw != c->in + c->in_start)
         show = 0;

@@ -433,6 +433,17 @@ Test(client, fails_on_a_reply_that_is_not_smtp) {
   client_run_free(&r);
 }
 
+Test(client, fails_on_a_reply_code_whose_first_digit_is_not_2_to_5) {
+  struct smtp_client_config cfg = config(false, false);
+  struct smtp_client_message m = message(one_rcpt, 1, hello_content);
+  struct client_run r;
+  client_converse_both(&cfg, &m, 1, "054\r\n", false, &r);
+  cr_assert_eq(r.state, SMTP_CLIENT_FAILED);
+  cr_assert_neq(strstr(r.error, "malformed reply"), NULL, "error: %s", r.error);
+  cr_assert_eq(r.results[0].final_code, 0);
+  client_run_free(&r);
+}
+
 Test(client, stops_reading_once_quit_is_answered) {
   struct smtp_client_config cfg = config(false, false);
   struct smtp_client_message m = message(one_rcpt, 1, hello_content);
