@@ -396,8 +396,10 @@ static void cli_check_results(struct cli_run *r) {
       if (res->final_code < 200 || res->final_code > 299 || res->rcpts_accepted == 0)
         cli_fail(r, "message %zu delivered with final code %d and %zu recipients", i,
                  res->final_code, res->rcpts_accepted);
-    } else if (res->final_code != 0 && (res->final_code < 100 || res->final_code > 999)) {
-      cli_fail(r, "message %zu failed with code %d", i, res->final_code);
+    } else if (res->final_code != 0 && (res->final_code < 200 || res->final_code > 599)) {
+      /* RFC 5321 4.2: a reply code's first digit is 2-5; anything else is not a reply. */
+      cli_fail(r, "message %zu failed with code %d, not an SMTP reply code (RFC 5321 4.2)", i,
+               res->final_code);
     }
   }
   if (!r->failed && delivered > r->completed)
