@@ -15,6 +15,7 @@ __AFL_FUZZ_INIT();
 /* Largest input copied for a run; AFL++ inputs are far smaller by default. */
 #define AFL_INPUT_MAX (1u << 20)
 
+/* main - replay files given as arguments, else the AFL++ persistent loop. */
 int main(int argc, char **argv) {
   if (argc > 1)
     return fuzz_replay_main(argc, argv);

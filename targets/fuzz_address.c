@@ -89,6 +89,7 @@ out:
   free(b);
 }
 
+/* LLVMFuzzerTestOneInput - every option set, then monotonicity across them. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *buf = (const char *)data;
   struct smtp_path paths[ADDR_OPTION_SETS];

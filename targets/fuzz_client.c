@@ -9,6 +9,7 @@
 #include "fuzz_check.h"
 #include "repro_session.h"
 
+/* LLVMFuzzerTestOneInput - run the client session; a broken rule is a crash. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char why[512];
   if (repro_client_session(data, size, NULL, why, sizeof why) != 0)

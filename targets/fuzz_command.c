@@ -151,6 +151,7 @@ static void cmd_planted(const struct smtp_command *c) {
   free((void *)block);
 }
 
+/* LLVMFuzzerTestOneInput - parse with all and no extensions, flipped case, and rebuilt. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *line = (const char *)data;
   struct smtp_command all, none, flipped;

@@ -163,6 +163,7 @@ static void data_check_bdat(const uint8_t *in, size_t len) {
   FUZZ_CHECK(b.total <= announced, "BDAT received more than announced");
 }
 
+/* LLVMFuzzerTestOneInput - three ways of cutting the stream, the round trip, BDAT. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct unstuff_run whole, bytes, chunks;
   memset(&whole, 0, sizeof whole);

@@ -149,6 +149,7 @@ out:
   free(r);
 }
 
+/* LLVMFuzzerTestOneInput - reply after reply as a client reads them, then the formatter. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *buf = (const char *)data;
   size_t pos = 0;

@@ -97,6 +97,7 @@ static void script_same(const struct script_result *a, const struct script_resul
   }
 }
 
+/* LLVMFuzzerTestOneInput - compile, check, and compile the equivalent texts. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *text = (const char *)data;
   struct script_result base, crlf, blank;

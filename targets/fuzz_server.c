@@ -8,6 +8,7 @@
 #include "fuzz_check.h"
 #include "repro_session.h"
 
+/* LLVMFuzzerTestOneInput - run the server session twice; a broken rule is a crash. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char why[512];
   if (repro_server_session(data, size, NULL, why, sizeof why) != 0)

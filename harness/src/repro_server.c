@@ -158,7 +158,7 @@ static enum smtp_hook_status srv_answer(struct srv_run *r, char kind,
   return a == 0 ? SMTP_HOOK_ACCEPT : SMTP_HOOK_REJECT;
 }
 
-/* Hooks: check the order RFC 5321 3.3 implies, then answer. */
+/* srv_hook_mail - MAIL FROM passed syntax and state: no open transaction, AUTH if needed. */
 static enum smtp_hook_status srv_hook_mail(void *ctx, const struct smtp_command *cmd,
                                            struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
@@ -171,6 +171,7 @@ static enum smtp_hook_status srv_hook_mail(void *ctx, const struct smtp_command 
   return srv_answer(r, 'M', reply);
 }
 
+/* srv_hook_rcpt - RCPT TO passed syntax and state: only inside a transaction (3.3). */
 static enum smtp_hook_status srv_hook_rcpt(void *ctx, const struct smtp_command *cmd,
                                            struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
@@ -181,6 +182,7 @@ static enum smtp_hook_status srv_hook_rcpt(void *ctx, const struct smtp_command 
   return srv_answer(r, 'R', reply);
 }
 
+/* srv_hook_data_begin - content starts: only after an accepted RCPT (RFC 5321 3.3). */
 static void srv_hook_data_begin(void *ctx) {
   struct srv_run *r = ctx;
   gen_buf_putc(&r->log, 'B');
@@ -191,6 +193,7 @@ static void srv_hook_data_begin(void *ctx) {
   r->in_data = true;
 }
 
+/* srv_hook_data_chunk - content, kept for the comparison of the two runs. */
 static void srv_hook_data_chunk(void *ctx, const char *data, size_t len) {
   struct srv_run *r = ctx;
   if (!r->in_data)
@@ -198,6 +201,7 @@ static void srv_hook_data_chunk(void *ctx, const char *data, size_t len) {
   gen_buf_put(&r->content, data, len);
 }
 
+/* srv_hook_data_end - content complete: only after data_begin. */
 static enum smtp_hook_status srv_hook_data_end(void *ctx, unsigned defects,
                                                struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
@@ -209,6 +213,7 @@ static enum smtp_hook_status srv_hook_data_end(void *ctx, unsigned defects,
   return srv_answer(r, 'E', reply);
 }
 
+/* srv_hook_reset - the transaction ended without data_end. */
 static void srv_hook_reset(void *ctx) {
   struct srv_run *r = ctx;
   gen_buf_putc(&r->log, 'X');
@@ -216,6 +221,7 @@ static void srv_hook_reset(void *ctx) {
   r->txn_open = false;
 }
 
+/* srv_hook_auth - credentials: not in clear when TLS is required, not twice (RFC 4954). */
 static enum smtp_hook_status srv_hook_auth(void *ctx, const char *mechanism, const char *user,
                                            size_t user_len, const char *pass, size_t pass_len,
                                            struct smtp_hook_reply *reply) {
