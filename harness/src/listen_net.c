@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,8 +160,22 @@ static int link_write(struct link *l, const char *p, size_t n, long deadline) {
   return 0;
 }
 
+/* quickack - acknowledge at once: a client's Nagle algorithm holds back its pipelined
+ * commands until the previous segment is acknowledged, and a delayed ACK would ride on
+ * our reply, making a pipelining client look as if it waited for that reply. Linux
+ * clears TCP_QUICKACK after a while, so it is set again after every read. */
+static void quickack(int fd) {
+#ifdef TCP_QUICKACK
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#else
+  (void)fd;
+#endif
+}
+
 /* link_read - >0 octets, 0 end of stream, -1 error, -2 nothing now. */
 static ssize_t link_read(struct link *l, char *buf, size_t cap, const char **why) {
+  quickack(l->fd);
   if (l->ssl) {
     ERR_clear_error();
     int r = SSL_read(l->ssl, buf, (int)cap);
@@ -214,6 +229,7 @@ static bool handshake(struct link *l, SSL_CTX *tls, long deadline, char *detail,
 void listen_serve(int fd, SSL_CTX *tls, const struct listen_net_limits *lim,
                   struct listen_session *s) {
   struct link l = {.fd = fd};
+  quickack(fd);
   long start = now_ms(), end = start + lim->session_ms, idle_since = start;
   bool armed = false;
   long due = 0;
@@ -262,7 +278,7 @@ void listen_serve(int fd, SSL_CTX *tls, const struct listen_net_limits *lim,
     }
     long wake = pending ? due : idle_since + lim->idle_ms;
     wake = wake < end ? wake : end;
-    if (!(l.ssl && SSL_pending(l.ssl) > 0) && wait_fd(fd, POLLIN, wake) <= 0)
+    if (!(l.ssl && SSL_has_pending(l.ssl)) && wait_fd(fd, POLLIN, wake) <= 0)
       continue;
     const char *why = NULL;
     ssize_t r = link_read(&l, buf, sizeof buf, &why);

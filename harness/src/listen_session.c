@@ -50,6 +50,9 @@ void listen_reply(struct listen_session *s, int code, const char *text) {
   s->reply_pending = true;
   s->first_sent = false;
   s->last_code = code;
+  /* What is buffered now (the line being answered included, consumed after) was sent
+   * before the client could read this reply. */
+  s->early_upto = s->in.len;
   if (code == 421)
     s->after_reply = LW_CLOSE;
 }
