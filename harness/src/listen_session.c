@@ -330,7 +330,6 @@ enum listen_want listen_session_chunk_written(struct listen_session *s) {
   sbuf_consume(&s->out, s->out.len);
   s->reply_pending = false;
   s->first_sent = false;
-  s->mid_upto = 0;
   if (s->state == LS_GREETING)
     s->state = LS_COMMAND;
   enum listen_want next = s->after_reply;
