@@ -94,6 +94,60 @@ Test(daemon_options, every_option_is_stored_in_both_spellings) {
   cr_assert(o.quiet);
 }
 
+Test(daemon_options, relay_and_metrics_options_are_stored_with_their_defaults) {
+  const char *argv[] = {"refsmtpd",
+                        "--listen",
+                        "127.0.0.1:25",
+                        "--maildir",
+                        "/m",
+                        "--queue",
+                        "/q",
+                        "--relay-host",
+                        "mx.example:2525",
+                        "--routes",
+                        "/r",
+                        "--relay-from",
+                        "10.0.0.0/8",
+                        "--relay-from=::1",
+                        "--relay-tls",
+                        "require",
+                        "--retry-min",
+                        "2",
+                        "--retry-max",
+                        "8",
+                        "--queue-lifetime",
+                        "60",
+                        "--metrics",
+                        "127.0.0.1:9100",
+                        "--drain-timeout",
+                        "5"};
+  const char *minimal[] = {"refsmtpd", "--listen", "127.0.0.1:25", "--maildir", "/m"};
+  struct refsmtpd_options o;
+  char err[256];
+  cr_assert_eq(parse(&o, ARGC(minimal), minimal, err, sizeof(err)), OPTIONS_OK, "%s", err);
+  cr_assert_null(o.queue, "no relaying unless asked");
+  cr_assert_eq(o.drain_timeout, 30);
+  cr_assert_eq(o.relay_tls, RELAY_TLS_OPPORTUNISTIC);
+  cr_assert_not(o.have_metrics);
+  cr_assert_eq(o.queue_lifetime, 5 * 86400, "RFC 5321 4.5.4.1: 4-5 days");
+  cr_assert_eq(parse(&o, ARGC(argv), argv, err, sizeof(err)), OPTIONS_OK, "%s", err);
+  cr_assert_str_eq(o.queue, "/q");
+  cr_assert_str_eq(o.relay_host, "mx.example:2525");
+  cr_assert_str_eq(o.routes, "/r");
+  cr_assert_eq(o.nrelay_from, 2);
+  cr_assert_eq(o.relay_from[0].family, AF_INET);
+  cr_assert_eq(o.relay_from[0].prefix, 8);
+  cr_assert_eq(o.relay_from[1].family, AF_INET6);
+  cr_assert_eq(o.relay_from[1].prefix, 128);
+  cr_assert_eq(o.relay_tls, RELAY_TLS_REQUIRE);
+  cr_assert_eq(o.retry_min, 2);
+  cr_assert_eq(o.retry_max, 8);
+  cr_assert_eq(o.queue_lifetime, 60);
+  cr_assert(o.have_metrics);
+  cr_assert_eq(ntohs(((struct sockaddr_in *)&o.metrics.ss)->sin_port), 9100);
+  cr_assert_eq(o.drain_timeout, 5);
+}
+
 Test(daemon_options, no_store_needs_no_maildir) {
   const char *argv[] = {"refsmtpd", "--listen", "127.0.0.1:2525", "--no-store"};
   struct refsmtpd_options o;
@@ -112,7 +166,7 @@ Test(daemon_options, help_is_recognised_anywhere) {
 
 /* One refused command line and a word its message must contain. */
 struct bad_case {
-  const char *args[8];
+  const char *args[10];
   const char *expect;
 };
 
@@ -143,6 +197,24 @@ static struct bad_case bad_cases[] = {
     {{"--listen", "127.0.0.1:25", "--no-store", "--allow-plain-auth"}, "--auth-users"},
     {{"--listen-submission", "127.0.0.1:587", "--no-store", "--auth-users", "u"},
      "--allow-plain-auth"},
+    {{"--listen", "127.0.0.1:25", "--no-store", "--queue", "q", "--relay-host", "h:25"},
+     "--queue needs --maildir"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--relay-host", "h:25"}, "need --queue"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--relay-from", "10.0.0.0/8"}, "need --queue"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--queue", "q"}, "needs a next hop"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--relay-host", "nohost"}, "--relay-host"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--relay-host", "h:0"}, "--relay-host"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--relay-from", "10.0.0.0/40"},
+     "--relay-from"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--relay-tls", "maybe"}, "--relay-tls"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--retry-min", "0"}, "--retry-min"},
+    {{"--listen", "127.0.0.1:25", "--no-store", "--retry-max", "5", "--retry-min", "10"},
+     "--retry-max"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--metrics", "0.0.0.0:9100"}, "loopback"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--metrics", "[::]:9100"}, "loopback"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--metrics", "9100"}, "--metrics"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--drain-timeout", "0"}, "--drain-timeout"},
+    {{"--listen", "127.0.0.1:25", "--maildir", "/m", "--queue-lifetime", "x"}, "--queue-lifetime"},
 };
 
 /* Criterion may run each parameter in a fresh process image: pass indices, not pointers. */
@@ -156,11 +228,11 @@ ParameterizedTestParameters(daemon_options, bad_command_lines_are_refused_with_a
 
 ParameterizedTest(size_t *index, daemon_options, bad_command_lines_are_refused_with_a_reason) {
   const struct bad_case *c = &bad_cases[*index];
-  const char *argv[10] = {"refsmtpd"};
+  const char *argv[12] = {"refsmtpd"};
   int argc = 1;
   struct refsmtpd_options o;
   char err[256];
-  for (int i = 0; i < 8 && c->args[i] != NULL; i++)
+  for (int i = 0; i < 10 && c->args[i] != NULL; i++)
     argv[argc++] = c->args[i];
   cr_assert_eq(parse(&o, argc, argv, err, sizeof(err)), OPTIONS_ERROR, "case %zu accepted", *index);
   cr_assert_not_null(strstr(err, c->expect), "case %zu: message '%s' lacks '%s'", *index, err,

@@ -58,3 +58,22 @@ Test(daemon_policy, authenticated_clients_may_send_to_any_domain) {
   struct smtp_path p = path("bob", "elsewhere.example");
   cr_assert_eq(policy_rcpt(&pol, &p, true, &r), SMTP_HOOK_ACCEPT);
 }
+
+Test(daemon_policy, with_a_queue_remote_recipients_are_relayed_only_for_clients_that_may) {
+  struct smtp_hook_reply r = {0};
+  struct smtp_path p = path("bob", "far.example");
+  cr_assert_eq(policy_route(&pol, &p, true, true, &r), RCPT_RELAY);
+  cr_assert_eq(policy_route(&pol, &p, false, true, &r), RCPT_REFUSED,
+               "RFC 5321 7.1: no open relay");
+  cr_assert_eq(r.code, 550);
+  cr_assert_str_eq(r.enhanced, "5.7.1");
+  memset(&r, 0, sizeof(r));
+  cr_assert_eq(policy_route(&pol, &p, true, false, &r), RCPT_REFUSED, "no next hop");
+  cr_assert_eq(r.code, 550);
+  cr_assert_str_eq(r.enhanced, "5.4.4");
+  p = path("bob", "Test.Example");
+  cr_assert_eq(policy_route(&pol, &p, false, false, &r), RCPT_LOCAL, "our domain stays local");
+  cr_assert_eq(policy_route(&pol, &p, true, true, &r), RCPT_LOCAL, "even for a relay client");
+  p = path("postmaster", NULL);
+  cr_assert_eq(policy_route(&pol, &p, false, false, &r), RCPT_LOCAL, "RFC 5321 4.5.1");
+}
