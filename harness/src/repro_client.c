@@ -47,6 +47,8 @@ struct cli_run {
   size_t commands, replies;
   int data_codes[CLI_DATA_MAX];
   size_t ndata_replies, ndata_cmds;
+  size_t mail_replies;          /* replies to MAIL so far */
+  size_t rcpt_ok[CLI_DATA_MAX]; /* 2xx RCPT replies per transaction (by MAIL reply) */
   size_t nmail, completed;
   bool quit_sent, auth_sent, tls;
   char *why;
@@ -117,6 +119,11 @@ static void cli_on_reply(void *ctx, enum smtp_client_step step, const struct smt
   if (step == SMTP_STEP_GREETING || step == SMTP_STEP_DONE)
     return;
   r->replies++;
+  if (step == SMTP_STEP_MAIL)
+    r->mail_replies++;
+  if (step == SMTP_STEP_RCPT && reply->code / 100 == 2 && r->mail_replies > 0 &&
+      r->mail_replies <= CLI_DATA_MAX)
+    r->rcpt_ok[r->mail_replies - 1]++;
   if (step == SMTP_STEP_DATA && r->ndata_replies < CLI_DATA_MAX)
     r->data_codes[r->ndata_replies++] = reply->code;
 }
@@ -282,6 +289,12 @@ static void cli_content_done(struct cli_run *r, const char *kind, bool raw) {
   const struct smtp_client_message *m = cli_current(r);
   if (m == NULL)
     return;
+  /* RFC 2920 3.1: a 354 after every RCPT failed is ended with a lone "." (no content). */
+  bool no_rcpt = r->nmail > 0 && r->nmail <= CLI_DATA_MAX && r->rcpt_ok[r->nmail - 1] == 0;
+  if (!raw && no_rcpt && r->content.len == 0) {
+    cli_note(r, "354 with no recipient accepted: the client ends DATA with an empty message");
+    return;
+  }
   if (raw) {
     r->expect.len = 0;
     gen_buf_put(&r->expect, m->content, m->content_len);
