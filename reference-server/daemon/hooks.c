@@ -141,6 +141,13 @@ static enum smtp_hook_status hook_rcpt(void *ctx, const struct smtp_command *cmd
   if (s->txn == NULL && txn_new(s) == NULL)
     return resources_reply(reply);
   format_path(&cmd->path, addr, sizeof(addr));
+  if (relay && s->txn->binary) {
+    /* RFC 3030 3: BINARYMIME cannot go out as DATA, and the relay sends DATA. */
+    reply->code = 550;
+    reply->enhanced = "5.6.3";
+    reply->text = "BINARYMIME content cannot be relayed";
+    return SMTP_HOOK_REJECT;
+  }
   if (relay) {
     if (add_relay_rcpt(s->txn, addr) != 0)
       return resources_reply(reply);

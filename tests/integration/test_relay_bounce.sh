@@ -18,6 +18,7 @@ REFSMTPD_LOG=$work/logB start_refsmtpd --listen "127.0.0.1:$pb" --maildir "$work
 REFSMTPD_LOG=$work/logA start_refsmtpd --listen "127.0.0.1:$pa" --maildir "$work/mdA" \
   --domain a.example --hostname mx.a.example --queue "$work/qA" --routes "$work/routes" \
   --relay-from 127.0.0.0/8 --relay-from ::1 --retry-min 1 --retry-max 1 --metrics "127.0.0.1:$pm"
+a_pid=$REFSMTPD_PID
 printf 'From: alice@a.example\r\nSubject: partly deliverable\r\nX-Marker: bounce-test\r\n\r\nbody\r\n' \
   >"$work/msg"
 
@@ -64,3 +65,5 @@ assert_eq "$(maildir_count "$work/mdA")" "1" "a remote sender's bounce is not st
 # 4. Counted.
 assert_eq "$(scrape "$pm" refsmtpd_relay_bounced_total)" "3" "three recipients bounced"
 assert_eq "$(scrape "$pm" refsmtpd_bounces_total)" "2" "two DSNs generated (none for <>)"
+stop_refsmtpd_pid "$a_pid"
+assert_eq "$REFSMTPD_STATUS" "0" "A exits 0 (no sanitizer report) after bouncing"

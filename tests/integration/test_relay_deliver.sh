@@ -89,3 +89,34 @@ pass "outbound TLS sessions are counted"
 # 5. A clean stop after relaying.
 stop_refsmtpd_pid "$a_pid"
 assert_eq "$REFSMTPD_STATUS" "0" "A exits 0 after SIGTERM"
+
+# 6. --relay-tls require towards a next hop without STARTTLS: deferred, never sent in clear.
+pb2=$(free_port)
+pa2=$(free_port)
+REFSMTPD_LOG=$work/logB2 start_refsmtpd --listen "127.0.0.1:$pb2" --maildir "$work/mdB2" \
+  --domain b.example --hostname mx2.b.example
+REFSMTPD_LOG=$work/logA2 start_refsmtpd --listen "127.0.0.1:$pa2" --maildir "$work/mdA2" \
+  --domain a.example --hostname mx.a.example --queue "$work/qA2" --relay-host "127.0.0.1:$pb2" \
+  --relay-from 127.0.0.1 --relay-tls require --retry-min 1 --retry-max 1
+submit "$pa2" alice@a.example bob@b.example "$work/msg" >/dev/null || fail "submission to A2"
+wait_for 'grep -q "STARTTLS required but not offered" "$work/logA2"' ||
+  fail "A2 did not refuse the clear-text next hop"
+assert_eq "$(maildir_count "$work/mdB2")" "0" "nothing was sent without TLS"
+assert_eq "$(find "$work/qA2/new" -type f | wc -l)" "1" "the message waits in the queue"
+
+# 7. BINARYMIME cannot be relayed as DATA (RFC 3030 3): refused at RCPT.
+out=$(smtp_talk "$pa2" <<'S'
+< 220
+> EHLO client.example
+< 250
+> MAIL FROM:<alice@a.example> BODY=BINARYMIME
+< 250
+> RCPT TO:<bob@b.example>
+< 550
+> RCPT TO:<carol@a.example>
+< 250
+> QUIT
+< 221
+S
+) || fail "BINARYMIME relay: $out"
+assert_contains "$out" "550 5.6.3" "a BINARYMIME message is not accepted for relaying"

@@ -37,3 +37,5 @@ out=$(send_with 101) || fail "101 Received: fields: $out"
 assert_contains "$out" "554 5.4.6" "101 Received: fields are refused as a loop (554 5.4.6)"
 assert_eq "$(maildir_count "$work/mdA")" "1" "the looping message is not stored"
 assert_eq "$(scrape "$pm" refsmtpd_loops_refused_total)" "1" "the refusal is counted"
+stop_refsmtpd
+assert_eq "$REFSMTPD_STATUS" "0" "the daemon exits 0"

@@ -50,6 +50,7 @@ assert_eq "$(maildir_count "$work/mdB")" "1" "delivered exactly once after the r
 assert_contains "$(cat "$(find "$work/mdB/new" -type f)")" "once only" "B got the message"
 assert_eq "$(scrape "$pm" refsmtpd_relay_delivered_total)" "1" "one delivery counted"
 stop_refsmtpd_pid "$a_pid"
+assert_eq "$REFSMTPD_STATUS" "0" "A exits 0 after the retries"
 
 # 3. Expiry: a next hop that never answers; after --queue-lifetime the sender gets a bounce.
 dead=$(free_port)
@@ -67,3 +68,5 @@ assert_contains "$dsn" "Status: 4.4.7" "Status 4.4.7: delivery time expired (RFC
 assert_contains "$dsn" "Connection refused" "the last error is reported"
 wait_for 'queue_empty "$work/qA2"' || fail "the expired message is still queued"
 pass "the expired message left the queue"
+stop_refsmtpd_pid "$REFSMTPD_PID"
+assert_eq "$REFSMTPD_STATUS" "0" "A2 exits 0 after the expiry"
