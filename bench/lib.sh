@@ -120,3 +120,17 @@ require_refsmtpd() {
 raise_nofile() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 }
+
+# metric - one counter from refsmtpd's --metrics endpoint on 127.0.0.1:$1 (Prometheus text,
+# GET /metrics); $2 is the full series name, e.g. 'refsmtpd_messages_accepted_total' or
+# 'refsmtpd_replies_total{class="2xx"}'. Prints nothing when it cannot be read.
+metric() {
+  python3 - "$1" "$2" <<'PY' 2>/dev/null || true
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+for line in text.splitlines():
+    name, _, value = line.rpartition(" ")
+    if name == sys.argv[2]:
+        print(value)
+PY
+}
