@@ -49,6 +49,7 @@ struct cli_run {
   size_t ndata_replies, ndata_cmds;
   size_t mail_replies;          /* replies to MAIL so far */
   size_t rcpt_ok[CLI_DATA_MAX]; /* 2xx RCPT replies per transaction (by MAIL reply) */
+  bool mail_ok[CLI_DATA_MAX];   /* the transaction's MAIL got 2xx */
   size_t nmail, completed;
   bool quit_sent, auth_sent, tls;
   char *why;
@@ -119,8 +120,8 @@ static void cli_on_reply(void *ctx, enum smtp_client_step step, const struct smt
   if (step == SMTP_STEP_GREETING || step == SMTP_STEP_DONE)
     return;
   r->replies++;
-  if (step == SMTP_STEP_MAIL)
-    r->mail_replies++;
+  if (step == SMTP_STEP_MAIL && ++r->mail_replies <= CLI_DATA_MAX)
+    r->mail_ok[r->mail_replies - 1] = reply->code / 100 == 2;
   if (step == SMTP_STEP_RCPT && reply->code / 100 == 2 && r->mail_replies > 0 &&
       r->mail_replies <= CLI_DATA_MAX)
     r->rcpt_ok[r->mail_replies - 1]++;
@@ -289,10 +290,12 @@ static void cli_content_done(struct cli_run *r, const char *kind, bool raw) {
   const struct smtp_client_message *m = cli_current(r);
   if (m == NULL)
     return;
-  /* RFC 2920 3.1: a 354 after every RCPT failed is ended with a lone "." (no content). */
-  bool no_rcpt = r->nmail > 0 && r->nmail <= CLI_DATA_MAX && r->rcpt_ok[r->nmail - 1] == 0;
-  if (!raw && no_rcpt && r->content.len == 0) {
-    cli_note(r, "354 with no recipient accepted: the client ends DATA with an empty message");
+  /* RFC 2920 3.1: a 354 after MAIL or every RCPT failed is ended with a lone "." (no
+   * content), as a pipelining client must. */
+  size_t i = r->nmail - 1;
+  bool failed = r->nmail > 0 && i < CLI_DATA_MAX && (!r->mail_ok[i] || r->rcpt_ok[i] == 0);
+  if (!raw && failed && r->content.len == 0) {
+    cli_note(r, "354 though MAIL or every RCPT failed: the client ends DATA with no content");
     return;
   }
   if (raw) {
