@@ -28,6 +28,7 @@ PY
 }
 
 numeric_row "refsmtpd, Maildir + fsync" 2
+numeric_row "refsmtpd group commit" 2
 numeric_row "refsmtpd --no-store" 2
 numeric_row "Postfix smtp-sink" 2
 numeric_row "Postfix 3" 2
