@@ -197,9 +197,13 @@ static void end_round(struct daemon *d, struct queue_entry *e) {
   if (untried) {
     e->next_ms = daemon_now_ms(); /* other next hops of this round */
   } else {
-    e->attempts++;
+    uint64_t wait = backoff_ms(d, ++e->attempts), now = (uint64_t)time(NULL);
+    uint64_t expiry = e->created + d->opt->queue_lifetime;
+    /* Never sleep past the expiry: the bounce goes out when the lifetime ends. */
+    if (expiry > now && (expiry - now) * 1000 < wait)
+      wait = (expiry - now) * 1000;
     e->round++;
-    e->next_ms = daemon_now_ms() + backoff_ms(d, e->attempts);
+    e->next_ms = daemon_now_ms() + wait;
   }
   if (d->relay_next_ms == 0 || e->next_ms < d->relay_next_ms)
     d->relay_next_ms = e->next_ms;

@@ -189,9 +189,12 @@ static void relay_pump(struct relay_conn *c, bool readable) {
       relay_conn_finished(c);
       return;
     case SMTP_CLIENT_STARTTLS:
-      if (c->tls == NULL && w == 1 && start_tls(c) != 0) {
-        relay_conn_finished(c);
-        return;
+      if (c->tls == NULL && w == 1) {
+        if (start_tls(c) != 0) {
+          relay_conn_finished(c);
+          return;
+        }
+        continue; /* flush the ClientHello */
       }
       break;
     case SMTP_CLIENT_RUNNING:
@@ -214,7 +217,8 @@ static void relay_pump(struct relay_conn *c, bool readable) {
       if (r > 0)
         continue;
     }
-    set_events(c, EPOLLIN | (w == 0 || (c->tls != NULL && c->handshaking) ? EPOLLOUT : 0));
+    /* Writability matters only while output is blocked (handshake records included). */
+    set_events(c, EPOLLIN | (w == 0 ? EPOLLOUT : 0));
     return;
   }
   set_events(c, EPOLLIN | EPOLLOUT); /* yield; come back next round */
