@@ -8,15 +8,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
-/* queue_open - the queue is a Maildir-shaped spool: the same durability rules. */
+/* clean_tmp - remove files left in tmp/ by a crash: none of them was ever answered 250. */
+static void clean_tmp(struct queue *q) {
+  int fd = openat(q->md.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+  struct dirent *de;
+  if (dir == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  while ((de = readdir(dir)) != NULL)
+    if (de->d_name[0] != '.')
+      unlinkat(q->md.tmp_fd, de->d_name, 0);
+  closedir(dir);
+}
+
+/* queue_open - the queue is a Maildir-shaped spool: the same durability rules. One
+ * daemon per queue (an exclusive lock): two would deliver every message twice. */
 int queue_open(struct queue *q, const char *path, char *err, size_t errcap) {
   char why[512];
   if (maildir_open(&q->md, path, why, sizeof(why)) != 0) {
     snprintf(err, errcap, "--queue %s: %s", path, why);
     return -1;
   }
+  if (flock(q->md.dir_fd, LOCK_EX | LOCK_NB) != 0) {
+    snprintf(err, errcap, "--queue %s: %s", path,
+             errno == EWOULDBLOCK ? "in use by another refsmtpd" : strerror(errno));
+    maildir_close(&q->md);
+    return -1;
+  }
+  clean_tmp(q);
   return 0;
 }
 

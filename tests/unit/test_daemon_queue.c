@@ -153,3 +153,22 @@ Test(daemon_queue, the_scan_finds_every_message_and_skips_damaged_files) {
   rmtree(dir);
   free(dir);
 }
+
+Test(daemon_queue, one_daemon_per_queue_and_crash_leftovers_in_tmp_are_removed) {
+  char *dir = tmpdir(), err[256], path[512];
+  struct queue q, q2;
+  cr_assert_eq(queue_open(&q, dir, err, sizeof(err)), 0, "%s", err);
+  cr_assert_eq(queue_open(&q2, dir, err, sizeof(err)), -1, "a second daemon on the same queue");
+  cr_assert_not_null(strstr(err, "in use by another refsmtpd"), "%s", err);
+  snprintf(path, sizeof(path), "%s/tmp/half-written", dir);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs("refsmtpd-queue 1\nid X\n", f);
+  fclose(f);
+  queue_close(&q);
+  cr_assert_eq(queue_open(&q, dir, err, sizeof(err)), 0, "the lock went with the close: %s", err);
+  cr_assert_eq(access(path, F_OK), -1, "a file never answered 250 does not survive a restart");
+  queue_close(&q);
+  rmtree(dir);
+  free(dir);
+}
