@@ -7,15 +7,16 @@
 #   queue_empty DIR                               no message left in DIR/new
 #   scrape PORT NAME                              one metric's value from /metrics
 
-# submit - one SMTP transaction (AUTH PLAIN when USER is given); prints the server's
-# reply to the message; fails unless every recipient and the data were accepted.
+# submit - one SMTP transaction (AUTH PLAIN when USER is given) to SUBMIT_HOST (default
+# 127.0.0.1); fails unless every recipient and the data were accepted.
 submit() {
   python3 - "$@" <<'PY'
 import smtplib, sys
 port, sender, rcpts, path = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(), sys.argv[4]
 user = sys.argv[5] if len(sys.argv) > 5 else None
 data = open(path, "rb").read()
-s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+import os
+s = smtplib.SMTP(os.environ.get("SUBMIT_HOST", "127.0.0.1"), port, timeout=20)
 s.ehlo("client.example")
 if user:
     s.login(user, sys.argv[6])

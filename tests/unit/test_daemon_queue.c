@@ -172,3 +172,33 @@ Test(daemon_queue, one_daemon_per_queue_and_crash_leftovers_in_tmp_are_removed) 
   rmtree(dir);
   free(dir);
 }
+
+Test(daemon_queue, mutated_envelopes_never_crash_and_parse_consistently) {
+  const char *good = "refsmtpd-queue 1\nid I\ncreated 17\nfrom a@b\nrcpt P c@d\nrcpt D e@f\n\nbody";
+  size_t len = strlen(good);
+  char buf[128];
+  unsigned seed = 12345;
+  for (int round = 0; round < 20000; round++) {
+    memcpy(buf, good, len);
+    int edits = 1 + round % 4;
+    for (int k = 0; k < edits; k++) {
+      seed = seed * 1103515245u + 12345u;
+      size_t at = (seed >> 8) % len;
+      seed = seed * 1103515245u + 12345u;
+      buf[at] = (char)(seed >> 16);
+    }
+    seed = seed * 1103515245u + 12345u;
+    size_t n = (seed >> 8) % (len + 1);
+    struct queue_entry *e = queue_envelope_parse(buf, n);
+    if (e == NULL)
+      continue;
+    cr_assert_leq((size_t)e->content_off, n);
+    cr_assert_gt(e->nrcpts, 0);
+    for (size_t i = 0; i < e->nrcpts; i++) {
+      char st = buf[e->rcpts[i].status_off];
+      cr_assert(st == 'P' || st == 'D' || st == 'B', "status_off points at a status octet");
+      cr_assert_eq(st, e->rcpts[i].status);
+    }
+    queue_entry_free(e);
+  }
+}
