@@ -39,7 +39,4 @@ int report_json(FILE *f, const struct run_report *r, bool verbose);
  * '\\' escaped; valid UTF-8 kept; any other octet >= 0x80 written as \u00XX (Latin-1). */
 int report_json_string(const char *p, size_t n, struct sbuf *out);
 
-/* report_utf8_len - the length of a valid UTF-8 sequence of 2-4 octets at p, else 0. */
-size_t report_utf8_len(const unsigned char *p, size_t n);
-
 #endif

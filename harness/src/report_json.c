@@ -2,81 +2,34 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "report.h"
 
-/* report_utf8_len - RFC 3629 4: shortest form, no surrogates, at most U+10FFFF. */
-size_t report_utf8_len(const unsigned char *p, size_t n) {
-  size_t len;
-  unsigned min;
-  unsigned cp;
-  if (p[0] >= 0xc2 && p[0] <= 0xdf)
-    len = 2, min = 0x80, cp = p[0] & 0x1f;
-  else if (p[0] >= 0xe0 && p[0] <= 0xef)
-    len = 3, min = 0x800, cp = p[0] & 0x0f;
-  else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-    len = 4, min = 0x10000, cp = p[0] & 0x07;
-  else
-    return 0;
-  if (n < len)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((p[i] & 0xc0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (p[i] & 0x3f);
+/* json_named - RFC 8259 7: the two-character escapes, and '"' and '\\' which must be. */
+static const char *json_named(unsigned char c) {
+  switch (c) {
+  case '"':
+    return "\\\"";
+  case '\\':
+    return "\\\\";
+  case '\r':
+    return "\\r";
+  case '\n':
+    return "\\n";
+  case '\t':
+    return "\\t";
+  default:
+    return NULL;
   }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
 }
 
-/* report_json_string - RFC 8259 7 string escaping of arbitrary octets. */
+/* report_json_string - RFC 8259 7 string escaping of arbitrary octets: other controls and
+ * octets that are not UTF-8 as \u00XX (read as Latin-1). */
 int report_json_string(const char *p, size_t n, struct sbuf *out) {
-  const unsigned char *u = (const unsigned char *)p;
-  if (sbuf_append(out, "\"", 1) < 0)
+  static const struct escape_style style = {
+      .named = json_named, .numeric = "\\u00", .keep_del = true, .utf8 = true};
+  if (sbuf_append(out, "\"", 1) < 0 || escape_append(p, n, &style, out) < 0)
     return -1;
-  size_t i = 0;
-  while (i < n) {
-    size_t j = i;
-    while (j < n && u[j] >= 0x20 && u[j] < 0x80 && u[j] != '"' && u[j] != '\\')
-      j++;
-    if (sbuf_append(out, p + i, j - i) < 0)
-      return -1;
-    if (j == n)
-      break;
-    char esc[8];
-    size_t len = 0;
-    if (u[j] >= 0x80) {
-      len = report_utf8_len(u + j, n - j);
-      if (len) {
-        if (sbuf_append(out, p + j, len) < 0)
-          return -1;
-        i = j + len;
-        continue;
-      }
-    }
-    switch (u[j]) {
-    case '"':
-      memcpy(esc, "\\\"", 3);
-      break;
-    case '\\':
-      memcpy(esc, "\\\\", 3);
-      break;
-    case '\r':
-      memcpy(esc, "\\r", 3);
-      break;
-    case '\n':
-      memcpy(esc, "\\n", 3);
-      break;
-    case '\t':
-      memcpy(esc, "\\t", 3);
-      break;
-    default:
-      snprintf(esc, sizeof esc, "\\u%04x", u[j]);
-    }
-    if (sbuf_append(out, esc, strlen(esc)) < 0)
-      return -1;
-    i = j + 1;
-  }
   return sbuf_append(out, "\"", 1);
 }
 

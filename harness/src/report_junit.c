@@ -2,54 +2,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "report.h"
+
+/* xml_named - XML 1.0 2.4: markup characters as entities; LF and TAB kept as they are. */
+static const char *xml_named(unsigned char c) {
+  switch (c) {
+  case '&':
+    return "&amp;";
+  case '<':
+    return "&lt;";
+  case '>':
+    return "&gt;";
+  case '"':
+    return "&quot;";
+  case '\'':
+    return "&apos;";
+  case '\n':
+    return "\n";
+  case '\t':
+    return "\t";
+  default:
+    return NULL;
+  }
+}
 
 /* xml - append text escaped for XML 1.0 content and attributes: markup characters as
  * entities; octets XML cannot carry (controls, invalid UTF-8) as visible \xNN. */
 static void xml(struct sbuf *out, const char *p, size_t n) {
-  const unsigned char *u = (const unsigned char *)p;
-  for (size_t i = 0; i < n; i++) {
-    const char *ent = NULL;
-    char tmp[8];
-    switch (u[i]) {
-    case '&':
-      ent = "&amp;";
-      break;
-    case '<':
-      ent = "&lt;";
-      break;
-    case '>':
-      ent = "&gt;";
-      break;
-    case '"':
-      ent = "&quot;";
-      break;
-    case '\'':
-      ent = "&apos;";
-      break;
-    case '\n':
-    case '\t':
-      break;
-    default:
-      if (u[i] < 0x20 || u[i] == 0x7f) {
-        snprintf(tmp, sizeof tmp, "\\x%02x", u[i]);
-        ent = tmp;
-      } else if (u[i] >= 0x80) {
-        size_t len = report_utf8_len(u + i, n - i);
-        if (len) {
-          sbuf_append(out, p + i, len);
-          i += len - 1;
-          continue;
-        }
-        snprintf(tmp, sizeof tmp, "\\x%02x", u[i]);
-        ent = tmp;
-      }
-    }
-    if (ent)
-      sbuf_append(out, ent, strlen(ent));
-    else
-      sbuf_append(out, p + i, 1);
-  }
+  static const struct escape_style style = {.named = xml_named, .numeric = "\\x", .utf8 = true};
+  escape_append(p, n, &style, out);
 }
 
 /* xs - append a NUL-terminated string, escaped. */

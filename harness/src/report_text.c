@@ -1,5 +1,4 @@
 /* report_text.c - the readable report: a table, each failure's evidence, a summary line. */
-#include <stdarg.h>
 #include <string.h>
 
 #include "report.h"
@@ -29,18 +28,6 @@ void report_count(const struct run_report *r, struct report_counts *c) {
   }
 }
 
-/* appendf - formatted append to an sbuf. */
-__attribute__((format(printf, 2, 3))) static int appendf(struct sbuf *out, const char *fmt, ...) {
-  char tmp[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return -1;
-  return sbuf_append(out, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* seen_before - true if an earlier skipped result has the same reason (or keyword). */
 static bool seen_before(const struct run_report *r, size_t i, bool ext) {
   for (size_t k = 0; k < i; k++) {
@@ -60,7 +47,7 @@ static int skip_reasons(const struct run_report *r, struct sbuf *out) {
     const struct test_result *t = &r->results[i];
     if (t->outcome != OUTCOME_SKIP || !t->skip_ext[0] || seen_before(r, i, true))
       continue;
-    appendf(out, "%s%s", any_ext ? ", " : "not offered: ", t->skip_ext);
+    sbuf_appendf(out, "%s%s", any_ext ? ", " : "not offered: ", t->skip_ext);
     any_ext = true;
     first = false;
   }
@@ -68,7 +55,7 @@ static int skip_reasons(const struct run_report *r, struct sbuf *out) {
     const struct test_result *t = &r->results[i];
     if (t->outcome != OUTCOME_SKIP || t->skip_ext[0] || seen_before(r, i, false))
       continue;
-    appendf(out, "%s%s", first ? "" : "; ", t->reason);
+    sbuf_appendf(out, "%s%s", first ? "" : "; ", t->reason);
     first = false;
   }
   return 0;
@@ -78,26 +65,27 @@ static int skip_reasons(const struct run_report *r, struct sbuf *out) {
 int report_summary(const struct run_report *r, struct sbuf *out) {
   struct report_counts c;
   report_count(r, &c);
-  appendf(out, "%zu test%s: %zu passed, %zu failed", c.total, c.total == 1 ? "" : "s", c.pass,
-          c.fail);
+  sbuf_appendf(out, "%zu test%s: %zu passed, %zu failed", c.total, c.total == 1 ? "" : "s", c.pass,
+               c.fail);
   if (c.fail) {
     const char *sep = " (";
     for (int l = LEVEL_MUST; l <= LEVEL_MAY; l++) {
       if (!c.fail_by_level[l])
         continue;
-      appendf(out, "%s%zu %s", sep, c.fail_by_level[l], script_level_name((enum script_level)l));
+      sbuf_appendf(out, "%s%zu %s", sep, c.fail_by_level[l],
+                   script_level_name((enum script_level)l));
       sep = ", ";
     }
-    appendf(out, ")");
+    sbuf_appendf(out, ")");
   }
-  appendf(out, ", %zu skipped", c.skip);
+  sbuf_appendf(out, ", %zu skipped", c.skip);
   if (c.skip) {
-    appendf(out, " (");
+    sbuf_appendf(out, " (");
     skip_reasons(r, out);
-    appendf(out, ")");
+    sbuf_appendf(out, ")");
   }
   if (c.error)
-    appendf(out, ", %zu error%s", c.error, c.error == 1 ? "" : "s");
+    sbuf_appendf(out, ", %zu error%s", c.error, c.error == 1 ? "" : "s");
   return 0;
 }
 
@@ -110,19 +98,19 @@ int report_transcript_lines(const struct test_result *t, const char *indent, str
     do {
       const char *nl = memchr(e->data + pos, '\n', e->len - pos);
       size_t end = nl ? (size_t)(nl - e->data) + 1 : e->len;
-      appendf(out, "%s%s", indent, prefix);
+      sbuf_appendf(out, "%s%s", indent, prefix);
       if (e->dir == '*')
         sbuf_append(out, e->data + pos, end - pos);
       else
         wire_escape(e->data + pos, end - pos, out);
       if (end == e->len && e->dropped)
-        appendf(out, " [+%zu octets not kept]", e->dropped);
+        sbuf_appendf(out, " [+%zu octets not kept]", e->dropped);
       sbuf_append(out, "\n", 1);
       pos = end;
     } while (pos < e->len);
   }
   if (t->dropped_entries)
-    appendf(out, "%s[%zu more transcript entries not kept]\n", indent, t->dropped_entries);
+    sbuf_appendf(out, "%s[%zu more transcript entries not kept]\n", indent, t->dropped_entries);
   return 0;
 }
 
@@ -143,16 +131,16 @@ static const char *result_label(enum test_outcome o) {
 /* details - one failure's (or error's, or verbose pass's) evidence. */
 static void details(const struct test_result *t, struct sbuf *out) {
   const struct script_test *s = t->test;
-  appendf(out, "\n%s %s (%s, %s)\n", result_label(t->outcome), s->id, s->ref,
-          script_level_name(s->level));
-  appendf(out, "  %s\n", s->about);
+  sbuf_appendf(out, "\n%s %s (%s, %s)\n", result_label(t->outcome), s->id, s->ref,
+               script_level_name(s->level));
+  sbuf_appendf(out, "  %s\n", s->about);
   if (t->outcome == OUTCOME_FAIL || t->outcome == OUTCOME_ERROR) {
-    appendf(out, "  %s: %s", t->outcome == OUTCOME_FAIL ? "reason" : "error", t->reason);
+    sbuf_appendf(out, "  %s: %s", t->outcome == OUTCOME_FAIL ? "reason" : "error", t->reason);
     if (t->fail_line)
-      appendf(out, " (%s:%d)", s->file, t->fail_line);
+      sbuf_appendf(out, " (%s:%d)", s->file, t->fail_line);
     if (t->outcome == OUTCOME_FAIL && t->fail_level != s->level)
-      appendf(out, " [fails at %s]", script_level_name(t->fail_level));
-    appendf(out, "\n");
+      sbuf_appendf(out, " [fails at %s]", script_level_name(t->fail_level));
+    sbuf_appendf(out, "\n");
   }
   report_transcript_lines(t, "    ", out);
 }
@@ -165,16 +153,16 @@ int report_text(FILE *f, const struct run_report *r, bool verbose) {
     size_t w = strlen(r->results[i].test->ref);
     refw = w > refw ? w : refw;
   }
-  appendf(&out, "smtpcheck run %s: %zu test%s in %.3f s\n\n", r->target, r->n, r->n == 1 ? "" : "s",
-          (double)r->duration_ms / 1000);
-  appendf(&out, "RESULT  LEVEL   %-*s  TEST\n", (int)refw, "REF");
+  sbuf_appendf(&out, "smtpcheck run %s: %zu test%s in %.3f s\n\n", r->target, r->n,
+               r->n == 1 ? "" : "s", (double)r->duration_ms / 1000);
+  sbuf_appendf(&out, "RESULT  LEVEL   %-*s  TEST\n", (int)refw, "REF");
   for (size_t i = 0; i < r->n; i++) {
     const struct test_result *t = &r->results[i];
-    appendf(&out, "%-6s  %-6s  %-*s  %s", result_label(t->outcome),
-            script_level_name(t->test->level), (int)refw, t->test->ref, t->test->id);
+    sbuf_appendf(&out, "%-6s  %-6s  %-*s  %s", result_label(t->outcome),
+                 script_level_name(t->test->level), (int)refw, t->test->ref, t->test->id);
     if (t->outcome == OUTCOME_SKIP)
-      appendf(&out, "  (%s)", t->reason);
-    appendf(&out, "\n");
+      sbuf_appendf(&out, "  (%s)", t->reason);
+    sbuf_appendf(&out, "\n");
   }
   for (size_t i = 0; i < r->n; i++) {
     const struct test_result *t = &r->results[i];
@@ -182,9 +170,9 @@ int report_text(FILE *f, const struct run_report *r, bool verbose) {
         (verbose && t->outcome == OUTCOME_PASS))
       details(t, &out);
   }
-  appendf(&out, "\n");
+  sbuf_appendf(&out, "\n");
   report_summary(r, &out);
-  appendf(&out, "\n");
+  sbuf_appendf(&out, "\n");
   size_t w = out.len ? fwrite(out.p, 1, out.len, f) : 0;
   int rc = w == out.len ? 0 : -1;
   sbuf_free(&out);

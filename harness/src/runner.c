@@ -82,11 +82,7 @@ void runner_probe(const struct run_config *cfg, struct probe_result *out) {
   sbuf_append(&s.queue, "QUIT\r\n", 6);
   session_flush(&s);
 out:
-  if (s.c)
-    conn_close(s.c);
-  sbuf_free(&s.in);
-  sbuf_free(&s.queue);
-  sbuf_free(&s.ehlo);
+  session_free(&s);
   for (size_t i = 0; i < res.nentries; i++)
     free(res.entries[i].data);
   free(res.entries);

@@ -72,6 +72,9 @@ void session_error(struct session *s, int line, const char *fmt, ...)
  * the test reads it itself; 0, or -1 with the result set. `line` is the step's line. */
 int session_connect(struct session *s, int line, bool read_greeting);
 
+/* session_free - close the connection (if open) and release every buffer of s. */
+void session_free(struct session *s);
+
 /* session_expect - one `<` step. */
 int session_expect(struct session *s, const struct script_step *st);
 

@@ -95,6 +95,22 @@ static int expect_closed(struct session *s, const struct script_step *st) {
   }
 }
 
+/* read_within - one read of what arrives within ms: octets (> 0), 0 when nothing came in
+ * time, -1 when the connection closed or failed. */
+static ssize_t read_within(struct session *s, long ms, char *chunk, size_t cap) {
+  long deadline = now_ms() + ms;
+  for (;;) {
+    long left = deadline - now_ms();
+    if (left <= 0)
+      return 0;
+    ssize_t n = conn_read(s->c, chunk, cap, (int)left);
+    if (n > 0)
+      return n;
+    if (n == 0 || n == -1)
+      return -1;
+  }
+}
+
 /* expect_silence - nothing may arrive for the whole period; EOF is not an octet. */
 static int expect_silence(struct session *s, const struct script_step *st) {
   if (s->in.len) {
@@ -105,46 +121,31 @@ static int expect_silence(struct session *s, const struct script_step *st) {
   }
   if (s->eof || !s->c)
     return 0;
-  long deadline = now_ms() + st->spec.silence_ms;
-  for (;;) {
-    long left = deadline - now_ms();
-    if (left <= 0)
-      return 0;
-    char chunk[4096];
-    ssize_t n = conn_read(s->c, chunk, sizeof chunk, (int)left);
-    if (n > 0) {
-      transcript_add(s->res, 'S', chunk, (size_t)n);
-      session_fail(s, st->line, s->t->level,
-                   "expected silence for %.1f s, but the server sent "
-                   "%zd octets",
-                   (double)st->spec.silence_ms / 1000, n);
-      return -1;
-    }
-    if (n == 0 || n == -1) {
-      s->eof = true;
-      transcript_add(s->res, '*', "connection closed by the server", 31);
-      return 0;
-    }
+  char chunk[4096];
+  ssize_t n = read_within(s, st->spec.silence_ms, chunk, sizeof chunk);
+  if (n > 0) {
+    transcript_add(s->res, 'S', chunk, (size_t)n);
+    session_fail(s, st->line, s->t->level,
+                 "expected silence for %.1f s, but the server sent %zd octets",
+                 (double)st->spec.silence_ms / 1000, n);
+    return -1;
   }
+  if (n < 0) {
+    s->eof = true;
+    transcript_add(s->res, '*', "connection closed by the server", 31);
+  }
+  return 0;
 }
 
 /* wait_first_octets - wait up to ms for octets (kept in s->in) or EOF: 0 if nothing came,
  * 1 if octets came or the connection closed (the caller reads the reply or sees EOF). */
 static int wait_first_octets(struct session *s, long ms) {
-  long deadline = now_ms() + ms;
-  for (;;) {
-    long left = deadline - now_ms();
-    if (left <= 0)
-      return 0;
-    char chunk[4096];
-    ssize_t n = conn_read(s->c, chunk, sizeof chunk, (int)left);
-    if (n > 0) {
-      sbuf_append(&s->in, chunk, (size_t)n); /* only out of memory loses them */
-      return 1;
-    }
-    if (n == 0 || n == -1)
-      return 1; /* session_read_reply sees the EOF or error again and notes it */
-  }
+  char chunk[4096];
+  ssize_t n = read_within(s, ms, chunk, sizeof chunk);
+  if (n > 0)
+    sbuf_append(&s->in, chunk, (size_t)n); /* only out of memory loses them */
+  /* On EOF or an error session_read_reply sees it again and notes it. */
+  return n != 0;
 }
 
 /* session_expect - one `<` step. */

@@ -103,6 +103,20 @@ int session_connect(struct session *s, int line, bool read_greeting) {
   return rc;
 }
 
+/* session_free - close the connection and release every buffer. */
+void session_free(struct session *s) {
+  if (s->c)
+    conn_close(s->c);
+  s->c = NULL;
+  sbuf_free(&s->in);
+  sbuf_free(&s->queue);
+  sbuf_free(&s->ehlo);
+  sbuf_free(&s->auth_plain);
+  sbuf_free(&s->user_b64);
+  sbuf_free(&s->pass_b64);
+  sbuf_free(&s->rcpt_local);
+}
+
 /* queue_text - expand a template into the write queue, with CRLF when asked. */
 static int queue_text(struct session *s, const struct script_step *st, bool crlf) {
   char err[256];
@@ -326,15 +340,7 @@ static void run_session(const struct run_config *cfg, const struct probe_result 
       }
     }
   }
-  if (s.c)
-    conn_close(s.c);
-  sbuf_free(&s.in);
-  sbuf_free(&s.queue);
-  sbuf_free(&s.ehlo);
-  sbuf_free(&s.auth_plain);
-  sbuf_free(&s.user_b64);
-  sbuf_free(&s.pass_b64);
-  sbuf_free(&s.rcpt_local);
+  session_free(&s);
 }
 
 /* runner_test - see runner.h. */

@@ -1,59 +1,23 @@
 /* send_message.c - the message `smtpcheck send` sends: read, CRLF-normalised, headers. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sbuf.h"
 #include "send_session.h"
 
 /* The default message when none is given and standard input is a terminal. */
 static const char default_body[] = "This is a test message sent by smtpcheck send.\r\n";
 
-/* A growable byte buffer (only for this file). */
-struct bytes {
-  char *p;
-  size_t len, cap;
-};
-
-/* bytes_add - append n octets; -1 when out of memory. */
-static int bytes_add(struct bytes *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-      return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return 0;
-}
-
-/* bytes_addf - append formatted text (header lines). */
-__attribute__((format(printf, 2, 3))) static int bytes_addf(struct bytes *b, const char *fmt, ...) {
-  char line[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sizeof line)
-    return -1;
-  return bytes_add(b, line, (size_t)n);
-}
-
 /* read_all - the whole of f into b. */
-static int read_all(FILE *f, struct bytes *b) {
+static int read_all(FILE *f, struct sbuf *b) {
   char buf[8192];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    if (bytes_add(b, buf, n) < 0)
+    if (sbuf_append(b, buf, n) < 0)
       return -1;
   return ferror(f) ? -1 : 0;
 }
@@ -69,7 +33,7 @@ bool send_has_header(const char *content, size_t len) {
 
 /* add_headers - RFC 5322 3.6: Date and From are required; To, Subject and Message-ID
  * are what a reader expects. Then the blank line that ends the header section. */
-static int add_headers(struct bytes *b, const struct send_options *o) {
+static int add_headers(struct sbuf *b, const struct send_options *o) {
   char date[64];
   time_t now = time(NULL);
   struct tm tm;
@@ -83,41 +47,41 @@ static int add_headers(struct bytes *b, const struct send_options *o) {
            tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
            off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
   const char *domain = strchr(o->ehlo, '@') ? "smtpcheck.invalid" : o->ehlo;
-  if (bytes_addf(b, "Date: %s\r\n", date) < 0 ||
-      bytes_addf(b, "From: <%s>\r\n", o->from[0] ? o->from : "MAILER-DAEMON") < 0)
+  if (sbuf_appendf(b, "Date: %s\r\n", date) < 0 ||
+      sbuf_appendf(b, "From: <%s>\r\n", o->from[0] ? o->from : "MAILER-DAEMON") < 0)
     return -1;
   for (size_t i = 0; i < o->nrcpts; i++)
-    if (bytes_addf(b, "%s<%s>%s", i == 0 ? "To: " : " ", o->rcpts[i],
-                   i + 1 < o->nrcpts ? ",\r\n" : "\r\n") < 0)
+    if (sbuf_appendf(b, "%s<%s>%s", i == 0 ? "To: " : " ", o->rcpts[i],
+                     i + 1 < o->nrcpts ? ",\r\n" : "\r\n") < 0)
       return -1;
-  if (bytes_addf(b, "Subject: test %s\r\n", date) < 0 ||
-      bytes_addf(b, "Message-ID: <%lld.%ld@%s>\r\n", (long long)now, (long)getpid(), domain) < 0)
+  if (sbuf_appendf(b, "Subject: test %s\r\n", date) < 0 ||
+      sbuf_appendf(b, "Message-ID: <%lld.%ld@%s>\r\n", (long long)now, (long)getpid(), domain) < 0)
     return -1;
-  return bytes_add(b, "\r\n", 2);
+  return sbuf_append(b, "\r\n", 2);
 }
 
 /* add_crlf - copy raw into b with every bare LF made CRLF (RFC 5321 2.3.8). */
-static int add_crlf(struct bytes *b, const char *raw, size_t len) {
+static int add_crlf(struct sbuf *b, const char *raw, size_t len) {
   size_t start = 0;
   for (size_t i = 0; i < len; i++) {
     if (raw[i] != '\n' || (i > 0 && raw[i - 1] == '\r'))
       continue;
-    if (bytes_add(b, raw + start, i - start) < 0 || bytes_add(b, "\r\n", 2) < 0)
+    if (sbuf_append(b, raw + start, i - start) < 0 || sbuf_append(b, "\r\n", 2) < 0)
       return -1;
     start = i + 1;
   }
-  return bytes_add(b, raw + start, len - start);
+  return sbuf_append(b, raw + start, len - start);
 }
 
 /* send_load_content - file, stdin or the default body; CRLF-normalised and ended;
  * headers if asked. */
 int send_load_content(const struct send_options *o, char **out, size_t *len, char *err,
                       size_t errlen) {
-  struct bytes raw = {0}, msg = {0};
+  struct sbuf raw = {0}, msg = {0};
   int rc = -1;
   bool from_stdin = !o->data_file || !strcmp(o->data_file, "-");
   if (from_stdin && !o->data_file && isatty(STDIN_FILENO)) {
-    if (bytes_add(&raw, default_body, sizeof default_body - 1) < 0)
+    if (sbuf_append(&raw, default_body, sizeof default_body - 1) < 0)
       goto nomem;
   } else if (from_stdin) {
     if (read_all(stdin, &raw) < 0) {
@@ -141,11 +105,11 @@ int send_load_content(const struct send_options *o, char **out, size_t *len, cha
   bool auto_headers = o->header_auto || (!o->data_file && from_stdin && isatty(STDIN_FILENO));
   if (auto_headers && !send_has_header(raw.p ? raw.p : "", raw.len) && add_headers(&msg, o) < 0)
     goto nomem;
-  if (add_crlf(&msg, raw.p ? raw.p : "", raw.len) < 0 || bytes_add(&msg, "", 0) < 0)
+  if (add_crlf(&msg, raw.p ? raw.p : "", raw.len) < 0 || sbuf_reserve(&msg, 0) < 0)
     goto nomem;
   /* RFC 5322 2.1: every line ends in CRLF, the last one too (DATA and BDAT then agree). */
   if (msg.len > 0 && (msg.len < 2 || memcmp(msg.p + msg.len - 2, "\r\n", 2) != 0) &&
-      bytes_add(&msg, "\r\n", 2) < 0)
+      sbuf_append(&msg, "\r\n", 2) < 0)
     goto nomem;
   *out = msg.p;
   *len = msg.len;
@@ -155,7 +119,7 @@ int send_load_content(const struct send_options *o, char **out, size_t *len, cha
 nomem:
   snprintf(err, errlen, "out of memory reading the message");
 out:
-  free(raw.p);
-  free(msg.p);
+  sbuf_free(&raw);
+  sbuf_free(&msg);
   return rc;
 }

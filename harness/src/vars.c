@@ -14,45 +14,6 @@ static const char *const var_names[VAR_COUNT] = {
     "token", "rcpt_local", "rcpt_domain", "size_limit", "size_over_limit",
 };
 
-/* sbuf_append - append n octets, growing geometrically. */
-int sbuf_append(struct sbuf *b, const void *data, size_t n) {
-  if (n == 0)
-    return 0;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-      return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, data, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return 0;
-}
-
-/* sbuf_consume - drop the first n octets (the rest moves to the front). */
-void sbuf_consume(struct sbuf *b, size_t n) {
-  if (n >= b->len) {
-    b->len = 0;
-  } else {
-    memmove(b->p, b->p + n, b->len - n);
-    b->len -= n;
-  }
-  if (b->p)
-    b->p[b->len] = '\0';
-}
-
-/* sbuf_free - release the buffer. */
-void sbuf_free(struct sbuf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
-
 /* vars_name - a variable's script name. */
 const char *vars_name(enum var_id id) {
   return (unsigned)id < VAR_COUNT ? var_names[id] : "?";
@@ -161,24 +122,30 @@ static int escape(const char *s, size_t n, char *octet, char *err, size_t errlen
   }
 }
 
+/* escaped - decode the escape at s[0]=='\\' into w; octets used, or -1. */
+static int escaped(struct walk *w, const char *s, size_t n) {
+  char octet;
+  int used = escape(s, n, &octet, w->err, w->errlen);
+  if (used < 0 || emit(w, &octet, 1) < 0)
+    return -1;
+  return used;
+}
+
+/* plain - copy s up to the first octet in stops (or the end) into w; octets used, or -1. */
+static int plain(struct walk *w, const char *s, size_t n, const char *stops) {
+  size_t j = 0;
+  while (j < n && !memchr(stops, s[j], strlen(stops)))
+    j++;
+  return emit(w, s, j) < 0 ? -1 : (int)j;
+}
+
 /* literal - decode text with escapes only (no variables) into w; -1 on a bad escape. */
 static int literal(struct walk *w, const char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    if (s[i] == '\\') {
-      char octet;
-      int used = escape(s + i, n - i, &octet, w->err, w->errlen);
-      if (used < 0 || emit(w, &octet, 1) < 0)
-        return -1;
-      i += (size_t)used;
-    } else {
-      size_t j = i;
-      while (j < n && s[j] != '\\')
-        j++;
-      if (emit(w, s + i, j - i) < 0)
-        return -1;
-      i = j;
-    }
+  for (size_t i = 0; i < n;) {
+    int used = s[i] == '\\' ? escaped(w, s + i, n - i) : plain(w, s + i, n - i, "\\");
+    if (used < 0)
+      return -1;
+    i += (size_t)used;
   }
   return 0;
 }
@@ -249,9 +216,8 @@ static int walk(struct walk *w, const char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     if (s[i] == '\\') {
-      char octet;
-      int used = escape(s + i, n - i, &octet, w->err, w->errlen);
-      if (used < 0 || emit(w, &octet, 1) < 0)
+      int used = escaped(w, s + i, n - i);
+      if (used < 0)
         return -1;
       i += (size_t)used;
     } else if (s[i] == '$') {
@@ -279,12 +245,10 @@ static int walk(struct walk *w, const char *s, size_t n) {
         return -1;
       i = j;
     } else {
-      size_t j = i;
-      while (j < n && s[j] != '\\' && s[j] != '$')
-        j++;
-      if (emit(w, s + i, j - i) < 0)
+      int used = plain(w, s + i, n - i, "\\$");
+      if (used < 0)
         return -1;
-      i = j;
+      i += (size_t)used;
     }
   }
   return 0;

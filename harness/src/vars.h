@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sbuf.h"
+
 /* The most octets one template may expand to (a large message body, a line flood). */
 #define VARS_EXPAND_MAX (16u * 1024u * 1024u)
 
@@ -40,19 +42,6 @@ enum var_use {
 struct vars {
   const char *val[VAR_COUNT];
 };
-
-/* A growable byte buffer (may hold NUL octets). */
-struct sbuf {
-  char *p;
-  size_t len, cap;
-};
-
-/* sbuf_append - append n octets; returns 0, or -1 when out of memory or over max. */
-int sbuf_append(struct sbuf *b, const void *data, size_t n);
-/* sbuf_consume - drop the first n octets. */
-void sbuf_consume(struct sbuf *b, size_t n);
-/* sbuf_free - release the buffer and zero it. */
-void sbuf_free(struct sbuf *b);
 
 /* vars_name - the name of a variable as written after '$'. */
 const char *vars_name(enum var_id id);

@@ -2,7 +2,8 @@
 #include "wire.h"
 
 #include <stdio.h>
-#include <string.h>
+
+#include "escape.h"
 
 /* wire_rule - one defect in words, with the section that forbids it. */
 const char *wire_rule(unsigned defect) {
@@ -42,48 +43,29 @@ int wire_check(const struct smtp_reply *r, char *reason, size_t cap) {
   return -1;
 }
 
-/* wire_escape - visible form of octets for reports and reasons. */
+/* wire_named - C-like names for the octets a transcript shows most. */
+static const char *wire_named(unsigned char c) {
+  switch (c) {
+  case '\r':
+    return "\\r";
+  case '\n':
+    return "\\n";
+  case '\t':
+    return "\\t";
+  case '\0':
+    return "\\0";
+  case '\\':
+    return "\\\\";
+  default:
+    return NULL;
+  }
+}
+
+/* wire_escape - visible form of octets for reports and reasons; never leaves out->p NULL
+ * (callers print it). */
 int wire_escape(const char *p, size_t n, struct sbuf *out) {
-  size_t i = 0;
-  while (i < n) {
-    size_t j = i;
-    while (j < n && (unsigned char)p[j] >= 0x20 && (unsigned char)p[j] < 0x7f && p[j] != '\\')
-      j++;
-    if (sbuf_append(out, p + i, j - i) < 0)
-      return -1;
-    if (j == n)
-      break;
-    unsigned char c = (unsigned char)p[j];
-    char esc[8];
-    switch (c) {
-    case '\r':
-      memcpy(esc, "\\r", 3);
-      break;
-    case '\n':
-      memcpy(esc, "\\n", 3);
-      break;
-    case '\t':
-      memcpy(esc, "\\t", 3);
-      break;
-    case '\0':
-      memcpy(esc, "\\0", 3);
-      break;
-    case '\\':
-      memcpy(esc, "\\\\", 3);
-      break;
-    default:
-      snprintf(esc, sizeof esc, "\\x%02x", c);
-    }
-    if (sbuf_append(out, esc, strlen(esc)) < 0)
-      return -1;
-    i = j + 1;
-  }
-  if (!out->p && sbuf_append(out, "", 0) == 0 && !out->p) {
-    /* Leave an empty string, not NULL, for callers that print it. */
-    char z = '\0';
-    if (sbuf_append(out, &z, 1) < 0)
-      return -1;
-    out->len = 0;
-  }
-  return 0;
+  static const struct escape_style style = {.named = wire_named, .numeric = "\\x"};
+  if (sbuf_reserve(out, 0) < 0)
+    return -1;
+  return escape_append(p, n, &style, out);
 }
