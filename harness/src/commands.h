@@ -17,5 +17,6 @@ int cmd_send(int argc, char **argv);  /* send one message (swaks-like) */
 int cmd_gen(int argc, char **argv);   /* grammar-generated fuzz corpora */
 int cmd_repro(int argc, char **argv); /* replay a corpus or crash file */
 int cmd_listen(int argc, char **argv); /* act as a server and grade SMTP clients */
+int cmd_metrics(int argc, char **argv); /* print refsmtpd's live counters */
 
 #endif

@@ -18,13 +18,14 @@ static const struct subcommand subcommands[] = {
     {"gen", cmd_gen, "write grammar-generated fuzz inputs"},
     {"repro", cmd_repro, "replay a corpus or crash file, in-process or over the network"},
     {"listen", cmd_listen, "act as an SMTP server and grade the clients that connect"},
+    {"metrics", cmd_metrics, "print refsmtpd's live counters (its --metrics endpoint)"},
 };
 
 /* usage - print the subcommands to f. */
 static void usage(FILE *f) {
   fprintf(f, "usage: smtpcheck COMMAND [OPTIONS] ...\n\ncommands:\n");
   for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-    fprintf(f, "  %-6s %s\n", subcommands[i].name, subcommands[i].about);
+    fprintf(f, "  %-7s %s\n", subcommands[i].name, subcommands[i].about);
   fprintf(f, "\n'smtpcheck COMMAND --help' describes each command.\n");
 }
 
