@@ -1,11 +1,11 @@
 /* cmd_list.c - `smtpcheck list`: the catalogue, as a table or as COVERAGE.md content. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "script.h"
 #include "suite_embedded.h"
@@ -18,16 +18,8 @@
 static const char usage_line[] = "usage: smtpcheck list [--format text|markdown] [--suite DIR] "
                                  "[--only GLOB]... [--skip GLOB]...\n";
 
-/* usage_error - a message and the usage line on stderr. */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "smtpcheck list: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n%s", usage_line);
-  va_end(ap);
-  return EXIT_USAGE;
-}
+/* This subcommand, for its messages. */
+static const struct cli cli = {"list", usage_line};
 
 /* A test with its reference split: document ("RFC 5321") and section ("4.1.1.4"). */
 struct entry {
@@ -189,38 +181,30 @@ int cmd_list(int argc, char **argv) {
   size_t nonly = 0, nskip = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    const char *v = NULL;
-    const char *names[] = {"--format", "--suite", "--only", "--skip"};
-    int which = -1;
-    for (int k = 0; k < 4 && which < 0; k++) {
-      size_t l = strlen(names[k]);
-      if (!strncmp(a, names[k], l) && (a[l] == '\0' || a[l] == '=')) {
-        which = k;
-        if (a[l] == '=')
-          v = a + l + 1;
-        else if (i + 1 < argc)
-          v = argv[++i];
-        else
-          return usage_error("%s needs a value", a);
-      }
-    }
+    const char *v;
+    bool missing = false;
+#define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(usage_line, stdout);
       return EXIT_OK;
-    } else if (which == 0) {
+    } else if (OPT("--format")) {
       if (strcmp(v, "text") && strcmp(v, "markdown"))
-        return usage_error("--format must be text or markdown, not '%s'", v);
+        return cli_usage_error(&cli, "--format must be text or markdown, not '%s'", v);
       format = v;
-    } else if (which == 1) {
+    } else if (OPT("--suite")) {
       dir = v;
-    } else if (which == 2 || which == 3) {
-      size_t *n = which == 2 ? &nonly : &nskip;
+    } else if (OPT("--only") || OPT("--skip")) {
+      bool is_only = !strncmp(a, "--only", 6);
+      size_t *n = is_only ? &nonly : &nskip;
       if (*n == GLOBS_MAX)
-        return usage_error("too many --only/--skip globs");
-      (which == 2 ? only : skip)[(*n)++] = (char *)v;
+        return cli_usage_error(&cli, "too many --only/--skip globs");
+      (is_only ? only : skip)[(*n)++] = (char *)v;
+    } else if (missing) {
+      return cli_usage_error(&cli, "%s needs a value", a);
     } else {
-      return usage_error("unexpected '%s'", a);
+      return cli_usage_error(&cli, "unexpected '%s'", a);
     }
+#undef OPT
   }
   struct script_suite suite = {0};
   struct script_errors errs = {0};

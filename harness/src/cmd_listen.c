@@ -3,7 +3,6 @@
  * extensions (listen_checks.c), in the report formats of `smtpcheck run`. */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "conn.h"
 #include "listen_net.h"
 #include "listen_report.h"
 #include "listen_scenario.h"
 #include "listen_session.h"
+#include "report.h"
 
 static const char usage_line[] =
     "usage: smtpcheck listen [--scenario FILE] [--sessions N] [--tls-cert FILE --tls-key FILE]\n"
@@ -25,6 +26,9 @@ static const char usage_line[] =
     "                        [--idle-timeout SECONDS] [--wait SECONDS] [-v] [ADDR[:PORT]]\n"
     "  ADDR[:PORT] defaults to 127.0.0.1:2525; port 0 picks a free port (see --port-file).\n";
 
+/* This subcommand, for its messages. */
+static const struct cli cli = {"listen", usage_line};
+
 /* Everything the command line says. */
 struct listen_args {
   const char *addr, *scenario, *cert, *key, *hostname, *format, *output, *save, *port_file;
@@ -32,43 +36,6 @@ struct listen_args {
   long session_ms, idle_ms, wait_ms;
   bool verbose;
 };
-
-/* usage_error - a message and the usage line on stderr. */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "smtpcheck listen: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n%s", usage_line);
-  va_end(ap);
-  return EXIT_USAGE;
-}
-
-/* option_value - "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not --name. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0)
-    return NULL;
-  if (argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (argv[*i][n] != '\0')
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-/* seconds - "N" or "N.N" seconds in (0, 86400] as milliseconds, or -1. */
-static long seconds(const char *v) {
-  char *end;
-  double t = strtod(v, &end);
-  if (*end || !(t > 0) || t > 86400)
-    return -1;
-  long ms = (long)(t * 1000 + 0.5);
-  return ms < 1 ? 1 : ms;
-}
 
 /* The answer of parse_args when --help was asked for. */
 #define ARGS_HELP (-1)
@@ -86,7 +53,7 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
     const char *v;
     bool missing = false;
     char *arg = argv[i];
-#define OPT(name) ((v = option_value(argc, argv, &i, name, &missing)) != NULL)
+#define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
       fputs(usage_line, stdout);
       return ARGS_HELP;
@@ -107,19 +74,19 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
     } else if (OPT("--port-file")) {
       a->port_file = v;
     } else if (OPT("--format")) {
-      if (strcmp(v, "text") && strcmp(v, "tap") && strcmp(v, "junit") && strcmp(v, "json"))
-        return usage_error("--format must be text, tap, junit or json, not '%s'", v);
+      if (!report_format_known(v))
+        return cli_usage_error(&cli, "--format must be text, tap, junit or json, not '%s'", v);
       a->format = v;
     } else if (OPT("--sessions")) {
       char *end;
       long n = strtol(v, &end, 10);
       if (*end || n < 1 || n > 1000000)
-        return usage_error("--sessions needs a number from 1 to 1000000, not '%s'", v);
+        return cli_usage_error(&cli, "--sessions needs a number from 1 to 1000000, not '%s'", v);
       a->sessions = n;
     } else if (OPT("--session-timeout") || OPT("--idle-timeout") || OPT("--wait")) {
-      long ms = seconds(v);
+      long ms = cli_seconds(v, 86400);
       if (ms < 0)
-        return usage_error("%s needs seconds (0 < N <= 86400), not '%s'", arg, v);
+        return cli_usage_error(&cli, "%s needs seconds (0 < N <= 86400), not '%s'", arg, v);
       if (!strncmp(arg, "--session", 9))
         a->session_ms = ms;
       else if (!strncmp(arg, "--idle", 6))
@@ -127,11 +94,11 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
       else
         a->wait_ms = ms;
     } else if (missing) {
-      return usage_error("%s needs a value", arg);
+      return cli_usage_error(&cli, "%s needs a value", arg);
     } else if (arg[0] == '-' && arg[1] != '\0') {
-      return usage_error("unknown option '%s'", arg);
+      return cli_usage_error(&cli, "unknown option '%s'", arg);
     } else if (addr_given) {
-      return usage_error("one ADDR[:PORT] only ('%s' is one too many)", arg);
+      return cli_usage_error(&cli, "one ADDR[:PORT] only ('%s' is one too many)", arg);
     } else {
       a->addr = arg;
       addr_given = true;
@@ -139,7 +106,7 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
 #undef OPT
   }
   if (!a->cert != !a->key)
-    return usage_error("%s", "--tls-cert and --tls-key go together");
+    return cli_usage_error(&cli, "%s", "--tls-cert and --tls-key go together");
   return EXIT_OK;
 }
 
@@ -177,26 +144,6 @@ static int write_port_file(const char *path, const char *bound) {
     return -1;
   }
   return 0;
-}
-
-/* parse_addr - hostport_parse, and port 0 (an ephemeral port) which it refuses. */
-static int parse_addr(const char *addr, char *host, size_t hostcap, char *port, size_t portcap) {
-  size_t n = strlen(addr);
-  if (n < 2 || strcmp(addr + n - 2, ":0") != 0)
-    return hostport_parse(addr, "2525", host, hostcap, port, portcap);
-  char *copy = strdup(addr);
-  if (!copy)
-    return -1;
-  copy[n - 2] = '\0';
-  int rc = hostport_parse(copy, "2525", host, hostcap, port, portcap);
-  if (rc < 0 && n > 2 && copy[0] == '[' && copy[n - 3] == ']') {
-    copy[n - 3] = '\0';
-    rc = hostport_parse(copy + 1, "2525", host, hostcap, port, portcap);
-  }
-  free(copy);
-  if (rc == 0)
-    snprintf(port, portcap, "0");
-  return rc;
 }
 
 /* elapsed_ms - milliseconds since start (monotonic). */
@@ -256,8 +203,8 @@ int cmd_listen(int argc, char **argv) {
   if (rc != EXIT_OK || argc < 0)
     goto out;
   rc = EXIT_USAGE;
-  if (parse_addr(a.addr, host, sizeof host, port, sizeof port) < 0) {
-    rc = usage_error("bad ADDR[:PORT] '%s'", a.addr);
+  if (hostport_parse_listen(a.addr, "2525", host, sizeof host, port, sizeof port) < 0) {
+    rc = cli_usage_error(&cli, "bad ADDR[:PORT] '%s'", a.addr);
     goto out;
   }
   sc = malloc(sizeof *sc);
@@ -286,7 +233,8 @@ int cmd_listen(int argc, char **argv) {
     goto out;
   signal(SIGPIPE, SIG_IGN); /* a TLS write to a closed client must not kill the listener */
   fprintf(stderr, "smtpcheck listen: listening on %s (scenario %s)\n", bound, sc->name);
-  snprintf(rep.run.target, sizeof rep.run.target, "listen %s", bound);
+  rep.run.command = "listen";
+  snprintf(rep.run.target, sizeof rep.run.target, "%s", bound);
   rep.verbose = a.verbose;
   rc = EXIT_FINDING;
   while (a.sessions == 0 || (long)rep.sessions < a.sessions) {
@@ -306,11 +254,11 @@ int cmd_listen(int argc, char **argv) {
       fprintf(stderr, "smtpcheck listen: %s\n", err);
       goto out;
     }
-  } else if (listen_report_write(stdout, &rep, a.format) < 0 || fflush(stdout) != 0) {
+  } else if (report_write(stdout, &rep.run, a.format, rep.verbose) < 0 || fflush(stdout) != 0) {
     fprintf(stderr, "smtpcheck listen: writing the report failed\n");
     goto out;
   }
-  rc = listen_report_status(&rep) ? EXIT_FINDING : EXIT_OK;
+  rc = report_status(&rep.run) ? EXIT_FINDING : EXIT_OK;
 out:
   if (lfd >= 0)
     close(lfd);

@@ -10,6 +10,7 @@
 #include "cmd_metrics.h"
 #include "commands.h"
 #include "conn.h"
+#include "sbuf.h"
 
 /* The largest exposition we read (refsmtpd's is about 3 KiB). */
 #define METRICS_MAX (1024 * 1024)
@@ -85,17 +86,12 @@ static int parse_args(int argc, char **argv, struct metrics_args *a) {
  * Returns EXIT_OK, EXIT_FINDING (bad answer) or EXIT_UNREACHABLE, with err filled. */
 static int fetch(const char *host, const char *port, char **body, char *err, size_t cap) {
   char req[512];
-  size_t len = 0, size = 65536;
-  char *buf = malloc(size + 1);
+  struct sbuf buf = {0};
   struct conn *c = NULL;
   int rc = EXIT_FINDING, n;
   char *start;
 
   *body = NULL;
-  if (buf == NULL) {
-    snprintf(err, cap, "out of memory");
-    goto out;
-  }
   c = conn_open(host, port, METRICS_TIMEOUT_MS, err, cap);
   if (c == NULL) {
     rc = EXIT_UNREACHABLE;
@@ -109,21 +105,15 @@ static int fetch(const char *host, const char *port, char **body, char *err, siz
   }
   for (;;) {
     ssize_t got;
-    if (len == size) {
-      char *grown;
-      if (size >= METRICS_MAX) {
-        snprintf(err, cap, "answer longer than %d octets", METRICS_MAX);
-        goto out;
-      }
-      size *= 2;
-      grown = realloc(buf, size + 1);
-      if (grown == NULL) {
-        snprintf(err, cap, "out of memory");
-        goto out;
-      }
-      buf = grown;
+    if (buf.len >= METRICS_MAX) {
+      snprintf(err, cap, "answer longer than %d octets", METRICS_MAX);
+      goto out;
     }
-    got = conn_read(c, buf + len, size - len, METRICS_TIMEOUT_MS);
+    if (sbuf_reserve(&buf, 65536) < 0) {
+      snprintf(err, cap, "out of memory");
+      goto out;
+    }
+    got = conn_read(c, buf.p + buf.len, buf.cap - buf.len - 1, METRICS_TIMEOUT_MS);
     if (got == 0)
       break; /* HTTP/1.0: the close ends the response */
     if (got < 0) {
@@ -131,27 +121,27 @@ static int fetch(const char *host, const char *port, char **body, char *err, siz
                got == -2 ? "timed out" : conn_last_error(c));
       goto out;
     }
-    len += (size_t)got;
+    buf.len += (size_t)got;
+    buf.p[buf.len] = '\0';
   }
-  buf[len] = '\0';
-  if (strncmp(buf, "HTTP/1.", 7) != 0 || strlen(buf) < 12 || strncmp(buf + 9, "200", 3) != 0) {
-    snprintf(err, cap, "%s answered \"%.40s\", not HTTP 200", host, buf);
+  if (strncmp(buf.p, "HTTP/1.", 7) != 0 || strlen(buf.p) < 12 ||
+      strncmp(buf.p + 9, "200", 3) != 0) {
+    snprintf(err, cap, "%s answered \"%.40s\", not HTTP 200", host, buf.p);
     goto out;
   }
-  start = strstr(buf, "\r\n\r\n");
+  start = strstr(buf.p, "\r\n\r\n");
   if (start == NULL) {
     snprintf(err, cap, "%s sent no end of headers", host);
     goto out;
   }
-  start += 4;
-  memmove(buf, start, len - (size_t)(start - buf) + 1);
-  *body = buf;
-  buf = NULL;
+  sbuf_consume(&buf, (size_t)(start + 4 - buf.p));
+  *body = buf.p;
+  buf.p = NULL;
   rc = EXIT_OK;
 out:
   if (c != NULL)
     conn_close(c);
-  free(buf);
+  sbuf_free(&buf);
   return rc;
 }
 

@@ -1,10 +1,10 @@
 /* cmd_run.c - `smtpcheck run HOST[:PORT]`: the conformance suite against a server. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "conn.h"
 #include "report.h"
@@ -21,6 +21,9 @@ static const char usage_line[] =
     "                     [--jobs N] [--timeout SECONDS] [--format text|tap|junit|json]\n"
     "                     [--output FILE] [-v] [--suite DIR] HOST[:PORT]\n";
 
+/* This subcommand, for its messages. */
+static const struct cli cli = {"run", usage_line};
+
 /* Everything the command line says. */
 struct run_args {
   struct run_config cfg;
@@ -30,33 +33,6 @@ struct run_args {
   size_t nonly, nskip;
   char *auth; /* a copy of USER:PASS split in place */
 };
-
-/* usage_error - a message and the usage line on stderr. */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "smtpcheck run: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n%s", usage_line);
-  va_end(ap);
-  return EXIT_USAGE;
-}
-
-/* option_value - "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not --name. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0)
-    return NULL;
-  if (argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (argv[*i][n] != '\0')
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
 
 /* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
 #define ARGS_HELP (-1)
@@ -74,7 +50,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
     const char *v;
     bool missing = false;
     char *arg = argv[i];
-#define OPT(name) ((v = option_value(argc, argv, &i, name, &missing)) != NULL)
+#define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
       fputs(usage_line, stdout);
       return ARGS_HELP;
@@ -90,7 +66,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       a->cfg.rcpt = v;
     } else if (OPT("--domain")) {
       if (!*v || strchr(v, '@') || strchr(v, ' '))
-        return usage_error("--domain needs a mail domain such as example.com, not '%s'", v);
+        return cli_usage_error(&cli, "--domain needs a mail domain such as example.com, not '%s'",
+                               v);
       a->cfg.domain = v;
     } else if (OPT("--foreign")) {
       a->cfg.foreign = v;
@@ -101,15 +78,15 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
     } else if (OPT("--output")) {
       a->output = v;
     } else if (OPT("--format")) {
-      if (strcmp(v, "text") && strcmp(v, "tap") && strcmp(v, "junit") && strcmp(v, "json"))
-        return usage_error("--format must be text, tap, junit or json, not '%s'", v);
+      if (!report_format_known(v))
+        return cli_usage_error(&cli, "--format must be text, tap, junit or json, not '%s'", v);
       a->format = v;
     } else if (OPT("--auth")) {
       free(a->auth);
       a->auth = strdup(v);
       char *colon = a->auth ? strchr(a->auth, ':') : NULL;
       if (!colon || colon == a->auth)
-        return usage_error("--auth needs USER:PASS, not '%s'", v);
+        return cli_usage_error(&cli, "--auth needs USER:PASS, not '%s'", v);
       *colon = '\0';
       a->cfg.user = a->auth;
       a->cfg.pass = colon + 1;
@@ -117,35 +94,31 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       bool only = !strncmp(arg, "--only", 6);
       size_t *n = only ? &a->nonly : &a->nskip;
       if (*n == GLOBS_MAX)
-        return usage_error("too many --only/--skip globs (%s)", "64 at most");
+        return cli_usage_error(&cli, "too many --only/--skip globs (%s)", "64 at most");
       (only ? a->only : a->skip)[(*n)++] = (char *)v;
     } else if (OPT("--jobs")) {
       char *end;
       long j = strtol(v, &end, 10);
       if (*end || j < 1 || j > 256)
-        return usage_error("--jobs needs a number from 1 to 256, not '%s'", v);
+        return cli_usage_error(&cli, "--jobs needs a number from 1 to 256, not '%s'", v);
       a->cfg.jobs = (int)j;
     } else if (OPT("--timeout")) {
-      char *end;
-      double t = strtod(v, &end);
-      if (*end || !(t > 0) || t > 3600)
-        return usage_error("--timeout needs seconds (0 < N <= 3600), not '%s'", v);
-      a->cfg.timeout_ms = (long)(t * 1000 + 0.5);
-      if (a->cfg.timeout_ms < 1)
-        a->cfg.timeout_ms = 1;
+      a->cfg.timeout_ms = cli_seconds(v, 3600);
+      if (a->cfg.timeout_ms < 0)
+        return cli_usage_error(&cli, "--timeout needs seconds (0 < N <= 3600), not '%s'", v);
     } else if (missing) {
-      return usage_error("%s needs a value", arg);
+      return cli_usage_error(&cli, "%s needs a value", arg);
     } else if (arg[0] == '-' && arg[1] != '\0') {
-      return usage_error("unknown option '%s'", arg);
+      return cli_usage_error(&cli, "unknown option '%s'", arg);
     } else if (a->target) {
-      return usage_error("one HOST[:PORT] only ('%s' is one too many)", arg);
+      return cli_usage_error(&cli, "one HOST[:PORT] only ('%s' is one too many)", arg);
     } else {
       a->target = arg;
     }
 #undef OPT
   }
   if (!a->target)
-    return usage_error("%s", "which server? give HOST[:PORT]");
+    return cli_usage_error(&cli, "%s", "which server? give HOST[:PORT]");
   return EXIT_OK;
 }
 
@@ -168,15 +141,7 @@ static int write_report(const struct run_args *a, const struct run_report *r) {
     fprintf(stderr, "smtpcheck run: cannot write %s: %s\n", a->output, strerror(errno));
     return -1;
   }
-  int rc;
-  if (!strcmp(a->format, "json"))
-    rc = report_json(f, r, a->verbose);
-  else if (!strcmp(a->format, "tap"))
-    rc = report_tap(f, r, a->verbose);
-  else if (!strcmp(a->format, "junit"))
-    rc = report_junit(f, r, a->verbose);
-  else
-    rc = report_text(f, r, a->verbose);
+  int rc = report_write(f, r, a->format, a->verbose);
   if (fflush(f) != 0)
     rc = -1;
   if (f != stdout && fclose(f) != 0)
@@ -184,16 +149,6 @@ static int write_report(const struct run_args *a, const struct run_report *r) {
   if (rc < 0)
     fprintf(stderr, "smtpcheck run: writing the report failed\n");
   return rc;
-}
-
-/* exit_status - 1 if a MUST failed or a test errored, else 0. */
-static int exit_status(const struct run_report *r) {
-  for (size_t i = 0; i < r->n; i++) {
-    const struct test_result *t = &r->results[i];
-    if (t->outcome == OUTCOME_ERROR || (t->outcome == OUTCOME_FAIL && t->fail_level == LEVEL_MUST))
-      return EXIT_FINDING;
-  }
-  return EXIT_OK;
 }
 
 /* errored_run - a result for every test saying why none could run (the probe failed). */
@@ -227,9 +182,10 @@ int cmd_run(int argc, char **argv) {
     goto out;
   rc = EXIT_USAGE;
   if (hostport_parse(a.target, "25", host, sizeof host, port, sizeof port) < 0) {
-    rc = usage_error("bad HOST[:PORT] '%s'", a.target);
+    rc = cli_usage_error(&cli, "bad HOST[:PORT] '%s'", a.target);
     goto out;
   }
+  report.command = "run";
   a.cfg.host = host;
   a.cfg.port = port;
   snprintf(report.target, sizeof report.target, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
@@ -238,7 +194,7 @@ int cmd_run(int argc, char **argv) {
     goto out;
   size_t n = script_select(&suite, a.only, a.nonly, a.skip, a.nskip, &tests);
   if (n == 0) {
-    rc = usage_error("%s", "no test is selected (check --only / --skip)");
+    rc = cli_usage_error(&cli, "%s", "no test is selected (check --only / --skip)");
     goto out;
   }
   runner_probe(&a.cfg, &probe);
@@ -259,7 +215,7 @@ int cmd_run(int argc, char **argv) {
   }
   if (write_report(&a, &report) < 0)
     goto out;
-  rc = exit_status(&report);
+  rc = report_status(&report) ? EXIT_FINDING : EXIT_OK;
 out:
   runner_report_free(&report);
   probe_result_free(&probe);

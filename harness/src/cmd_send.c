@@ -2,12 +2,12 @@
  * swaks: exit 0 when delivered, 1 when refused, 2 on a bad command line, 3 when the server
  * cannot be reached. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "conn.h"
 #include "send_session.h"
@@ -23,6 +23,9 @@ static const char usage_line[] =
     "                      [--tls | --starttls require|opportunistic] [--auth USER:PASS]\n"
     "                      [--tls-verify] [--ca-file FILE] [--timeout SECONDS] [--count N]\n"
     "                      [--no-pipelining] [--chunking]\n";
+
+/* This subcommand, for its messages. */
+static const struct cli cli = {"send", usage_line};
 
 static const char help_text[] =
     "Send a message with libsmtp's client engine and show the conversation (-v).\n"
@@ -46,17 +49,6 @@ static const char help_text[] =
     "  --chunking            BDAT instead of DATA when CHUNKING is offered\n"
     "\n"
     "Exit status: 0 delivered, 1 refused or failed, 2 usage, 3 server unreachable.\n";
-
-/* usage_error - a message and the usage line on stderr. */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "smtpcheck send: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n%s", usage_line);
-  va_end(ap);
-  return EXIT_USAGE;
-}
 
 /* strip_brackets - accept "<a@b>" as well as "a@b" (and "<>" for the null path). */
 static char *strip_brackets(char *s) {
@@ -137,15 +129,15 @@ static int apply_option(struct send_args *a, int opt, char *val) {
     break;
   case OPT_TO:
     if (a->o.nrcpts == RCPTS_MAX)
-      return usage_error("at most %d --to", RCPTS_MAX);
+      return cli_usage_error(&cli, "at most %d --to", RCPTS_MAX);
     val = strip_brackets(val);
     if (!val[0])
-      return usage_error("--to needs an address");
+      return cli_usage_error(&cli, "--to needs an address");
     a->rcpts[a->o.nrcpts++] = val;
     break;
   case OPT_EHLO:
     if (!val[0])
-      return usage_error("--ehlo needs a name");
+      return cli_usage_error(&cli, "--ehlo needs a name");
     a->o.ehlo = val;
     break;
   case OPT_DATA:
@@ -166,12 +158,12 @@ static int apply_option(struct send_args *a, int opt, char *val) {
     else if (!strcmp(val, "opportunistic"))
       a->o.starttls = SMTP_CLIENT_TLS_OPPORTUNISTIC;
     else
-      return usage_error("--starttls takes 'require' or 'opportunistic', not '%s'", val);
+      return cli_usage_error(&cli, "--starttls takes 'require' or 'opportunistic', not '%s'", val);
     break;
   case OPT_AUTH: {
     char *colon = strchr(val, ':');
     if (!colon || colon == val)
-      return usage_error("--auth takes USER:PASS");
+      return cli_usage_error(&cli, "--auth takes USER:PASS");
     *colon = '\0';
     a->o.auth_user = val;
     a->o.auth_pass = colon + 1;
@@ -184,17 +176,16 @@ static int apply_option(struct send_args *a, int opt, char *val) {
     a->o.ca_file = val;
     break;
   case OPT_TIMEOUT: {
-    char *end;
-    double s = strtod(val, &end);
-    if (end == val || *end || !(s > 0) || s > 3600)
-      return usage_error("--timeout takes seconds between 0 and 3600, not '%s'", val);
-    a->o.timeout_ms = (int)(s * 1000 + 0.5) ? (int)(s * 1000 + 0.5) : 1;
+    long ms = cli_seconds(val, 3600);
+    if (ms < 0)
+      return cli_usage_error(&cli, "--timeout takes seconds between 0 and 3600, not '%s'", val);
+    a->o.timeout_ms = (int)ms;
     break;
   }
   case OPT_COUNT: {
     long n = parse_count(val, COUNT_MAX);
     if (n < 0)
-      return usage_error("--count takes a number from 1 to %d, not '%s'", COUNT_MAX, val);
+      return cli_usage_error(&cli, "--count takes a number from 1 to %d, not '%s'", COUNT_MAX, val);
     a->o.count = (size_t)n;
     break;
   }
@@ -208,7 +199,7 @@ static int apply_option(struct send_args *a, int opt, char *val) {
     a->help = true;
     break;
   default:
-    return usage_error("unknown option");
+    return cli_usage_error(&cli, "unknown option");
   }
   return EXIT_OK;
 }
@@ -225,7 +216,7 @@ static int parse_args(int argc, char **argv, struct send_args *a) {
   while ((opt = getopt_long(argc, argv, "vh", long_options, NULL)) != -1) {
     if (opt == '?' || opt == ':') {
       const char *bad = argv[optind - 1];
-      return usage_error("bad option '%s'", bad ? bad : "?");
+      return cli_usage_error(&cli, "bad option '%s'", bad ? bad : "?");
     }
     if (apply_option(a, opt, optarg) != EXIT_OK)
       return EXIT_USAGE;
@@ -235,22 +226,22 @@ static int parse_args(int argc, char **argv, struct send_args *a) {
   if (optind < argc && !a->server && optind + 1 == argc)
     a->server = argv[optind++]; /* `smtpcheck send HOST:PORT ...` works too */
   if (optind < argc)
-    return usage_error("unexpected argument '%s'", argv[optind]);
+    return cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
   if (!a->server)
-    return usage_error("--server is required");
+    return cli_usage_error(&cli, "--server is required");
   if (!a->o.from)
-    return usage_error("--from is required ('' for the null reverse-path)");
+    return cli_usage_error(&cli, "--from is required ('' for the null reverse-path)");
   if (a->o.nrcpts == 0)
-    return usage_error("at least one --to is required");
+    return cli_usage_error(&cli, "at least one --to is required");
   if (a->o.implicit_tls && a->o.starttls != SMTP_CLIENT_TLS_NONE)
-    return usage_error("--tls and --starttls do not go together");
+    return cli_usage_error(&cli, "--tls and --starttls do not go together");
   if (a->o.ca_file && !a->o.tls_verify)
-    return usage_error("--ca-file is only used with --tls-verify");
+    return cli_usage_error(&cli, "--ca-file is only used with --tls-verify");
   if (a->o.tls_verify && !a->o.implicit_tls && a->o.starttls == SMTP_CLIENT_TLS_NONE)
-    return usage_error("--tls-verify needs --tls or --starttls");
+    return cli_usage_error(&cli, "--tls-verify needs --tls or --starttls");
   const char *default_port = a->o.implicit_tls ? "465" : "25";
   if (hostport_parse(a->server, default_port, a->host, sizeof a->host, a->port, sizeof a->port) < 0)
-    return usage_error("--server '%s' is not HOST[:PORT]", a->server);
+    return cli_usage_error(&cli, "--server '%s' is not HOST[:PORT]", a->server);
   a->o.host = a->host;
   a->o.port = a->port;
   if (!a->o.ehlo) {

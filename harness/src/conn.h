@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "hostport.h"
+
 struct conn;
 
 /* TLS settings: sni (also the name verified; NULL: the host given to conn_open),
@@ -20,11 +22,6 @@ struct conn_tls_options {
   const char *ca_file;
   bool verify;
 };
-
-/* hostport_parse - split "host", "host:port", "[v6]:port", "v6" into host and port
-   (default_port when absent). Returns 0, or -1 for a malformed string. */
-int hostport_parse(const char *s, const char *default_port, char *host, size_t hostcap, char *port,
-                   size_t portcap);
 
 /* conn_open - connect (getaddrinfo, every address tried) within timeout_ms.
    NULL on failure with a message in err ("connect to 127.0.0.1:25: Connection refused"). */

@@ -18,21 +18,13 @@
 
 #include <openssl/err.h>
 
+#include "hostport.h"
+
 /* now_ms - a monotonic clock in milliseconds. */
 static long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* addr_text - "host:port" ("[v6]:port") of a socket address. */
-static void addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t cap) {
-  char h[INET6_ADDRSTRLEN + 2], p[16];
-  if (getnameinfo(sa, len, h, sizeof h, p, sizeof p, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-    snprintf(out, cap, "?");
-    return;
-  }
-  snprintf(out, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
 }
 
 /* listen_socket - getaddrinfo(AI_PASSIVE), SO_REUSEADDR, the first address that binds. */
@@ -69,7 +61,7 @@ int listen_socket(const char *host, const char *port, char *bound, size_t boundc
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-    addr_text((struct sockaddr *)&ss, sl, bound, boundcap);
+    hostport_format((struct sockaddr *)&ss, sl, bound, boundcap);
   return fd;
 }
 
@@ -86,7 +78,7 @@ int listen_accept(int lfd, long timeout_ms, char *peer, size_t peercap) {
   int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0)
     return errno == EAGAIN || errno == EINTR || errno == ECONNABORTED ? -2 : -1;
-  addr_text((struct sockaddr *)&ss, sl, peer, peercap);
+  hostport_format((struct sockaddr *)&ss, sl, peer, peercap);
   return fd;
 }
 

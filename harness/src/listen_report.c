@@ -79,37 +79,6 @@ int listen_report_add(struct listen_report *r, const struct listen_session *s, c
   return 0;
 }
 
-/* listen_report_write - the runner's writers; the text header says `listen`. */
-int listen_report_write(FILE *f, const struct listen_report *r, const char *format) {
-  if (!strcmp(format, "json"))
-    return report_json(f, &r->run, r->verbose);
-  if (!strcmp(format, "tap"))
-    return report_tap(f, &r->run, r->verbose);
-  if (!strcmp(format, "junit"))
-    return report_junit(f, &r->run, r->verbose);
-  /* report_text opens with "smtpcheck run TARGET:"; ours is "smtpcheck listen ...". */
-  char *text = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&text, &len);
-  if (!m)
-    return -1;
-  int rc = report_text(m, &r->run, r->verbose);
-  if (fclose(m) != 0)
-    rc = -1;
-  if (rc == 0) {
-    const char *p = text;
-    static const char run_prefix[] = "smtpcheck run ";
-    if (len >= sizeof run_prefix - 1 && !strncmp(p, run_prefix, sizeof run_prefix - 1)) {
-      fputs("smtpcheck ", f);
-      p += sizeof run_prefix - 1;
-    }
-    size_t rest = len - (size_t)(p - text);
-    rc = fwrite(p, 1, rest, f) == rest ? 0 : -1;
-  }
-  free(text);
-  return rc;
-}
-
 /* listen_report_save - temp file in the same folder, fsync-free rename. */
 int listen_report_save(const char *path, const struct listen_report *r, const char *format,
                        char *err, size_t errlen) {
@@ -127,7 +96,7 @@ int listen_report_save(const char *path, const struct listen_report *r, const ch
     snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
     goto out;
   }
-  rc = listen_report_write(f, r, format);
+  rc = report_write(f, &r->run, format, r->verbose);
   if (fclose(f) != 0)
     rc = -1;
   f = NULL;
@@ -142,16 +111,6 @@ int listen_report_save(const char *path, const struct listen_report *r, const ch
 out:
   free(tmp);
   return rc;
-}
-
-/* listen_report_status - the exit status rule of DESIGN.md (a MUST failed: 1). */
-int listen_report_status(const struct listen_report *r) {
-  for (size_t i = 0; i < r->run.n; i++) {
-    const struct test_result *t = &r->run.results[i];
-    if (t->outcome == OUTCOME_ERROR || (t->outcome == OUTCOME_FAIL && t->fail_level == LEVEL_MUST))
-      return 1;
-  }
-  return 0;
 }
 
 /* listen_report_free - results (runner_report_free) and our catalogue copies. */

@@ -1,5 +1,6 @@
 /* listen_report.h - the graded sessions of `smtpcheck listen` as a run_report, written
- * with the runner's report formats (report.h) after every session. */
+ * with the runner's report formats (report.h: report_write, report_status on .run)
+ * after every session. */
 #ifndef SMTPCHECK_LISTEN_REPORT_H
 #define SMTPCHECK_LISTEN_REPORT_H
 
@@ -25,17 +26,10 @@ struct listen_report {
 int listen_report_add(struct listen_report *r, const struct listen_session *s, const char *peer,
                       const char *scenario, long duration_ms);
 
-/* listen_report_write - the report in format ("text", "tap", "junit", "json") to f. The
- * text report's first line names `smtpcheck listen`. */
-int listen_report_write(FILE *f, const struct listen_report *r, const char *format);
-
 /* listen_report_save - write the report to path through a temporary file and rename(2),
  * so that a reader never sees half a report. */
 int listen_report_save(const char *path, const struct listen_report *r, const char *format,
                        char *err, size_t errlen);
-
-/* listen_report_status - 1 if a MUST check failed in any session, else 0. */
-int listen_report_status(const struct listen_report *r);
 
 /* listen_report_free - release every result, transcript and catalogue copy. */
 void listen_report_free(struct listen_report *r);

@@ -35,6 +35,20 @@ int report_junit(FILE *f, const struct run_report *r, bool verbose);
 /* report_json - the JSON document described in harness/suite/README.md. */
 int report_json(FILE *f, const struct run_report *r, bool verbose);
 
+/* report_write - the report in format ("text", "tap", "junit" or "json"; any other name:
+ * text) to f. 0, or -1 when it could not be written. */
+int report_write(FILE *f, const struct run_report *r, const char *format, bool verbose);
+
+/* report_format_known - is format one of the names report_write takes? */
+bool report_format_known(const char *format);
+
+/* report_status - DESIGN.md's exit rule: 1 if a MUST failed or a test errored, else 0. */
+int report_status(const struct run_report *r);
+
+/* report_emit - write out to f and free it: the last step of every format. 0, or -1
+ * when not every octet was written. */
+int report_emit(FILE *f, struct sbuf *out);
+
 /* report_json_string - append p[0..n) as a quoted JSON string: control octets, '"' and
  * '\\' escaped; valid UTF-8 kept; any other octet >= 0x80 written as \u00XX (Latin-1). */
 int report_json_string(const char *p, size_t n, struct sbuf *out);

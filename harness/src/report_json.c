@@ -45,9 +45,7 @@ static void lit(struct sbuf *out, const char *s) {
 
 /* num - append a number. */
 static void num(struct sbuf *out, long v) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%ld", v);
-  sbuf_append(out, tmp, (size_t)n);
+  sbuf_appendf(out, "%ld", v);
 }
 
 /* report_json - {"target", "duration_ms", "summary", "tests": [...]}; runner notes ('*'
@@ -100,8 +98,5 @@ int report_json(FILE *f, const struct run_report *r, bool verbose) {
     lit(&out, "]}");
   }
   lit(&out, "\n]}\n");
-  size_t w = fwrite(out.p, 1, out.len, f);
-  int rc = w == out.len ? 0 : -1;
-  sbuf_free(&out);
-  return rc;
+  return report_emit(f, &out);
 }

@@ -57,12 +57,10 @@ static void classname(struct sbuf *out, const char *file) {
 static void counts(struct sbuf *out, const struct run_report *r) {
   struct report_counts c;
   report_count(r, &c);
-  char tmp[200];
-  snprintf(tmp, sizeof tmp,
-           " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
-           "time=\"%.3f\"",
-           c.total, c.fail, c.error, c.skip, (double)r->duration_ms / 1000);
-  lit(out, tmp);
+  sbuf_appendf(out,
+               " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
+               "time=\"%.3f\"",
+               c.total, c.fail, c.error, c.skip, (double)r->duration_ms / 1000);
 }
 
 /* testcase - one <testcase> with its failure/error/skipped child. */
@@ -72,8 +70,7 @@ static void testcase(struct sbuf *out, const struct test_result *t, bool verbose
   xs(out, t->test->id);
   lit(out, "\" classname=\"");
   classname(out, t->test->file);
-  snprintf(tmp, sizeof tmp, "\" time=\"%.3f\"", (double)t->duration_ms / 1000);
-  lit(out, tmp);
+  sbuf_appendf(out, "\" time=\"%.3f\"", (double)t->duration_ms / 1000);
   if (t->outcome == OUTCOME_PASS && !verbose) {
     lit(out, "/>\n");
     return;
@@ -130,8 +127,5 @@ int report_junit(FILE *f, const struct run_report *r, bool verbose) {
   for (size_t i = 0; i < r->n; i++)
     testcase(&out, &r->results[i], verbose);
   lit(&out, "  </testsuite>\n</testsuites>\n");
-  size_t w = fwrite(out.p, 1, out.len, f);
-  int rc = w == out.len ? 0 : -1;
-  sbuf_free(&out);
-  return rc;
+  return report_emit(f, &out);
 }

@@ -1,5 +1,4 @@
 /* report_tap.c - TAP version 13 (testanything.org), which prove and CI tools read. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,15 +20,13 @@ static void tap_description(const struct script_test *t, struct sbuf *out) {
 /* yaml_block - the YAML diagnostics of a failure (JSON strings are YAML double-quoted
  * scalars, so the JSON escaper serves). */
 static void yaml_block(const struct test_result *t, struct sbuf *out) {
-  char tmp[64];
   sbuf_append(out, "  ---\n  message: ", 17);
   report_json_string(t->reason, strlen(t->reason), out);
-  snprintf(tmp, sizeof tmp, "\n  severity: %s\n  level: %s\n",
-           t->outcome == OUTCOME_FAIL    ? "fail"
-           : t->outcome == OUTCOME_ERROR ? "error"
-                                         : "pass",
-           script_level_name(t->outcome == OUTCOME_FAIL ? t->fail_level : t->test->level));
-  sbuf_append(out, tmp, strlen(tmp));
+  sbuf_appendf(out, "\n  severity: %s\n  level: %s\n",
+               t->outcome == OUTCOME_FAIL    ? "fail"
+               : t->outcome == OUTCOME_ERROR ? "error"
+                                             : "pass",
+               script_level_name(t->outcome == OUTCOME_FAIL ? t->fail_level : t->test->level));
   sbuf_append(out, "  about: ", 9);
   report_json_string(t->test->about, strlen(t->test->about), out);
   sbuf_append(out, "\n  at: ", 7);
@@ -56,15 +53,12 @@ static void yaml_block(const struct test_result *t, struct sbuf *out) {
 /* report_tap - one test point per test; skips as "# SKIP reason". */
 int report_tap(FILE *f, const struct run_report *r, bool verbose) {
   struct sbuf out = {0};
-  char tmp[64];
   sbuf_append(&out, "TAP version 13\n", 15);
-  snprintf(tmp, sizeof tmp, "1..%zu\n", r->n);
-  sbuf_append(&out, tmp, strlen(tmp));
+  sbuf_appendf(&out, "1..%zu\n", r->n);
   for (size_t i = 0; i < r->n; i++) {
     const struct test_result *t = &r->results[i];
     bool ok = t->outcome == OUTCOME_PASS || t->outcome == OUTCOME_SKIP;
-    snprintf(tmp, sizeof tmp, "%s %zu - ", ok ? "ok" : "not ok", i + 1);
-    sbuf_append(&out, tmp, strlen(tmp));
+    sbuf_appendf(&out, "%s %zu - ", ok ? "ok" : "not ok", i + 1);
     tap_description(t->test, &out);
     if (t->outcome == OUTCOME_SKIP) {
       sbuf_append(&out, " # SKIP ", 8);
@@ -79,8 +73,5 @@ int report_tap(FILE *f, const struct run_report *r, bool verbose) {
   sbuf_append(&out, "# ", 2);
   report_summary(r, &out);
   sbuf_append(&out, "\n", 1);
-  size_t w = fwrite(out.p, 1, out.len, f);
-  int rc = w == out.len ? 0 : -1;
-  sbuf_free(&out);
-  return rc;
+  return report_emit(f, &out);
 }

@@ -153,8 +153,8 @@ int report_text(FILE *f, const struct run_report *r, bool verbose) {
     size_t w = strlen(r->results[i].test->ref);
     refw = w > refw ? w : refw;
   }
-  sbuf_appendf(&out, "smtpcheck run %s: %zu test%s in %.3f s\n\n", r->target, r->n,
-               r->n == 1 ? "" : "s", (double)r->duration_ms / 1000);
+  sbuf_appendf(&out, "smtpcheck %s %s: %zu test%s in %.3f s\n\n", r->command ? r->command : "run",
+               r->target, r->n, r->n == 1 ? "" : "s", (double)r->duration_ms / 1000);
   sbuf_appendf(&out, "RESULT  LEVEL   %-*s  TEST\n", (int)refw, "REF");
   for (size_t i = 0; i < r->n; i++) {
     const struct test_result *t = &r->results[i];
@@ -173,8 +173,5 @@ int report_text(FILE *f, const struct run_report *r, bool verbose) {
   sbuf_appendf(&out, "\n");
   report_summary(r, &out);
   sbuf_appendf(&out, "\n");
-  size_t w = out.len ? fwrite(out.p, 1, out.len, f) : 0;
-  int rc = w == out.len ? 0 : -1;
-  sbuf_free(&out);
-  return rc;
+  return report_emit(f, &out);
 }

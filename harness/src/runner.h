@@ -63,7 +63,8 @@ struct probe_result {
 
 /* A whole run. */
 struct run_report {
-  char target[300]; /* "HOST:PORT" */
+  const char *command; /* the subcommand that ran ("run", "listen"); NULL: "run" */
+  char target[300];    /* "HOST:PORT": the server run against, the address listened on */
   long duration_ms;
   struct test_result *results;
   size_t n;

@@ -350,3 +350,35 @@ Test(conn, tls_handshake_times_out_against_a_silent_peer) {
   pthread_join(t, NULL);
   close(p.lfd);
 }
+
+Test(conn, a_listening_address_may_ask_for_port_zero_but_a_server_may_not) {
+  char host[64], port[16];
+  cr_assert_eq(hostport_parse("127.0.0.1:0", "25", host, sizeof host, port, sizeof port), -1);
+  cr_assert_eq(hostport_parse_listen("127.0.0.1:0", "2525", host, sizeof host, port, sizeof port),
+               0);
+  cr_assert_str_eq(host, "127.0.0.1");
+  cr_assert_str_eq(port, "0");
+  cr_assert_eq(hostport_parse_listen("[::1]:0", "2525", host, sizeof host, port, sizeof port), 0);
+  cr_assert_str_eq(host, "::1");
+  cr_assert_str_eq(port, "0");
+  cr_assert_eq(hostport_parse_listen("localhost", "2525", host, sizeof host, port, sizeof port), 0);
+  cr_assert_str_eq(port, "2525");
+  cr_assert_eq(
+      hostport_parse_listen("127.0.0.1:65536", "2525", host, sizeof host, port, sizeof port), -1);
+  cr_assert_eq(hostport_parse_listen("127.0.0.1:", "2525", host, sizeof host, port, sizeof port),
+               -1);
+  cr_assert_eq(hostport_parse_listen("[::1]", "2525", host, sizeof host, port, sizeof port), 0);
+  cr_assert_str_eq(port, "2525");
+}
+
+Test(conn, formats_socket_addresses_with_brackets_for_ipv6) {
+  char out[64];
+  struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(25)};
+  a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  hostport_format((struct sockaddr *)&a4, sizeof a4, out, sizeof out);
+  cr_assert_str_eq(out, "127.0.0.1:25");
+  struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(587)};
+  a6.sin6_addr = in6addr_loopback;
+  hostport_format((struct sockaddr *)&a6, sizeof a6, out, sizeof out);
+  cr_assert_str_eq(out, "[::1]:587");
+}

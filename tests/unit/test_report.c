@@ -124,6 +124,49 @@ Test(report_text, verbose_shows_passing_transcripts_too) {
   free(out);
 }
 
+Test(report_text, names_the_command_that_ran_in_its_first_line) {
+  struct run_report r;
+  make_report(&r);
+  r.command = "listen";
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cr_assert_eq(report_write(f, &r, "text", false), 0);
+  fclose(f);
+  cr_assert(!strncmp(buf, "smtpcheck listen 127.0.0.1:2525: 4 tests in 1.234 s\n", 51), "%s", buf);
+  free(buf);
+  runner_report_free(&r);
+}
+
+Test(report_write, picks_the_writer_by_name_and_text_for_others) {
+  cr_assert(report_format_known("json"));
+  cr_assert(report_format_known("junit"));
+  cr_assert_not(report_format_known("xml"));
+  struct run_report r;
+  make_report(&r);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cr_assert_eq(report_write(f, &r, "tap", false), 0);
+  cr_assert_eq(report_write(f, &r, "whatever", false), 0);
+  fclose(f);
+  cr_assert(!strncmp(buf, "TAP version 13\n", 15), "%s", buf);
+  cr_assert(strstr(buf, "\nsmtpcheck run 127.0.0.1:2525: "), "%s", buf);
+  free(buf);
+  runner_report_free(&r);
+}
+
+Test(report_status, is_one_for_an_error_or_a_must_failure_only) {
+  struct run_report r;
+  make_report(&r);
+  cr_assert_eq(report_status(&r), 1, "the fixture has an errored test");
+  r.results[3].outcome = OUTCOME_PASS;
+  cr_assert_eq(report_status(&r), 1, "a SHOULD test failing at MUST on the wire");
+  r.results[1].fail_level = LEVEL_SHOULD;
+  cr_assert_eq(report_status(&r), 0);
+  runner_report_free(&r);
+}
+
 Test(report_summary, groups_skip_reasons_and_failure_levels) {
   struct run_report r;
   make_report(&r);
