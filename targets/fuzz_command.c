@@ -137,18 +137,20 @@ static int cmd_rebuild(const struct smtp_command *c, char *out, size_t cap) {
   return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
-/* cmd_planted - the deliberate bug of the planted-crash test: VRFY bug... reads past a
- * heap block (see fuzz_planted()). */
+/* cmd_planted - the deliberate bug of the planted-crash test: a VRFY whose argument starts
+ * with 'b' ("VRFY bug") reads past a heap block, which ASan reports; builds without ASan
+ * abort right after, so the plant crashes every flavour (see fuzz_planted()). The trigger
+ * is one octet deep so that a short, loaded CI run finds it every time. */
 static void cmd_planted(const struct smtp_command *c) {
-  if (!fuzz_planted() || c->verb != SMTP_VERB_VRFY || c->arg_len < 3 ||
-      memcmp(c->arg, "bug", 3) != 0)
+  if (!fuzz_planted() || c->verb != SMTP_VERB_VRFY || c->arg_len < 1 || c->arg[0] != 'b')
     return;
   volatile char *block = malloc(4);
   if (block == NULL)
     return;
-  volatile char past = block[c->arg_len + 1];
+  volatile char past = block[c->arg_len + 4];
   (void)past;
   free((void *)block);
+  fuzz_fail("%s: planted bug reached (VRFY b...): read past a 4-octet heap block", __FILE__);
 }
 
 /* LLVMFuzzerTestOneInput - parse with all and no extensions, flipped case, and rebuilt. */
