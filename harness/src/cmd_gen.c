@@ -39,9 +39,9 @@ static int gen_write(const char *path, const struct gen_buf *b) {
     fprintf(stderr, "smtpcheck gen: cannot write %s: %s\n", path, strerror(errno));
     return -1;
   }
-  size_t w = fwrite(b->data, 1, b->len, f);
+  size_t w = fwrite(b->sb.p, 1, b->sb.len, f);
   int rc = fclose(f);
-  if (w != b->len || rc != 0) {
+  if (w != b->sb.len || rc != 0) {
     fprintf(stderr, "smtpcheck gen: cannot write %s: %s\n", path, strerror(errno));
     return -1;
   }

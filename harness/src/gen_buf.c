@@ -1,43 +1,18 @@
-/* gen_buf.c - append-only buffer used by the generator and the mutator. */
+/* gen_buf.c - the generators' appends over sbuf, with the failure kept (sticky) so that a
+ * generator need not check each call and an incomplete input is never taken for whole. */
 #include "gen_buf.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* gen_buf_reserve - room for n more octets plus a NUL; false (and failed set) if not. */
-static bool gen_buf_reserve(struct gen_buf *b, size_t n) {
-  if (b->failed)
-    return false;
-  if (b->cap - b->len > n)
-    return true;
-  size_t cap = b->cap ? b->cap : 64;
-  while (cap - b->len <= n) {
-    if (cap > ((size_t)-1) / 2) {
-      b->failed = true;
-      return false;
-    }
-    cap *= 2;
-  }
-  char *d = realloc(b->data, cap);
-  if (d == NULL) {
+/* gen_buf_note - a failure is remembered however many appends succeed after it. */
+void gen_buf_note(struct gen_buf *b, int rc) {
+  if (rc < 0)
     b->failed = true;
-    return false;
-  }
-  b->data = d;
-  b->cap = cap;
-  return true;
 }
 
-/* gen_buf_put - append and keep a NUL after the content. */
+/* gen_buf_put - n octets (NULs allowed). */
 void gen_buf_put(struct gen_buf *b, const void *p, size_t n) {
-  if (!gen_buf_reserve(b, n))
-    return;
-  if (n > 0)
-    memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
+  gen_buf_note(b, sbuf_append(&b->sb, p, n));
 }
 
 /* gen_buf_puts - strings are the common case. */
@@ -50,33 +25,27 @@ void gen_buf_putc(struct gen_buf *b, char c) {
   gen_buf_put(b, &c, 1);
 }
 
-/* gen_buf_repeat - long lines and padding. */
+/* gen_buf_repeat - long lines and padding, written in place. */
 void gen_buf_repeat(struct gen_buf *b, char c, size_t n) {
-  if (!gen_buf_reserve(b, n))
+  if (sbuf_reserve(&b->sb, n) < 0) {
+    b->failed = true;
     return;
-  memset(b->data + b->len, c, n);
-  b->len += n;
-  b->data[b->len] = '\0';
+  }
+  memset(b->sb.p + b->sb.len, c, n);
+  b->sb.len += n;
+  b->sb.p[b->sb.len] = '\0';
 }
 
-/* gen_buf_printf - format into the buffer (two passes: measure, then write). */
-void gen_buf_printf(struct gen_buf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n < 0 || !gen_buf_reserve(b, (size_t)n))
-    return;
-  va_start(ap, fmt);
-  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
+/* gen_buf_truncate - near misses cut a line and write it again. */
+void gen_buf_truncate(struct gen_buf *b, size_t len) {
+  if (len < b->sb.len) {
+    b->sb.len = len;
+    b->sb.p[len] = '\0';
+  }
 }
 
 /* gen_buf_free - back to the zero state. */
 void gen_buf_free(struct gen_buf *b) {
-  free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
+  sbuf_free(&b->sb);
   b->failed = false;
 }

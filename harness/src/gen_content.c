@@ -81,17 +81,17 @@ void gen_data_stream(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
   struct gen_buf raw = {0};
   gen_content(r, &raw, flags);
   bool at_start = true;
-  for (size_t i = 0; i < raw.len; i++) {
-    char c = raw.data[i];
+  for (size_t i = 0; i < raw.sb.len; i++) {
+    char c = raw.sb.p[i];
     if (at_start && c == '.' && !((flags & GEN_NEAR_MISS) && gen_rand_chance(r, 10)))
       gen_buf_putc(b, '.');
-    if (c == '\n' && (i == 0 || raw.data[i - 1] != '\r'))
+    if (c == '\n' && (i == 0 || raw.sb.p[i - 1] != '\r'))
       gen_buf_putc(b, '\r');
     gen_buf_putc(b, c);
     at_start = c == '\n';
   }
-  bool crlf_end = raw.len >= 2 && memcmp(raw.data + raw.len - 2, "\r\n", 2) == 0;
-  if (!crlf_end && raw.len > 0)
+  bool crlf_end = raw.sb.len >= 2 && memcmp(raw.sb.p + raw.sb.len - 2, "\r\n", 2) == 0;
+  if (!crlf_end && raw.sb.len > 0)
     gen_buf_puts(b, "\r\n");
   if ((flags & GEN_NEAR_MISS) && gen_rand_chance(r, 20)) {
     unsigned long len;

@@ -351,7 +351,7 @@ static void gen_verb_text(struct gen_rand *r, struct gen_buf *b, unsigned verb) 
 
 /* gen_command_verb - verb + argument, sometimes a near miss. */
 void gen_command_verb(struct gen_rand *r, struct gen_buf *b, unsigned verb, unsigned flags) {
-  size_t start = b->len;
+  size_t start = b->sb.len;
   gen_verb_text(r, b, verb % gen_verb_count);
   gen_argument(r, b, verb % gen_verb_count, flags);
   if ((flags & GEN_NEAR_MISS) && gen_rand_chance(r, 10))
@@ -376,11 +376,11 @@ int gen_verb_index(const char *name, unsigned long len) {
 
 /* gen_near_miss_line - the corruptions RFC 5321 2.3.8, 4.1.1 and 4.5.3.1.4 are about. */
 void gen_near_miss_line(struct gen_rand *r, struct gen_buf *b, unsigned long start) {
-  size_t len = b->len - start;
+  size_t len = b->sb.len - start;
   size_t at = start + gen_rand_below(r, len + 1);
   struct gen_buf tail = {0};
-  gen_buf_put(&tail, b->data + at, b->len - at);
-  b->len = at;
+  gen_buf_put(&tail, b->sb.p + at, b->sb.len - at);
+  gen_buf_truncate(b, at);
   switch (gen_rand_below(r, 7)) {
   case 0: { /* 4.5.3.1.4: 510 octets + CRLF is the limit; land on it, one over, or far */
     static const size_t targets[] = {510, 511, 1200};
@@ -406,6 +406,6 @@ void gen_near_miss_line(struct gen_rand *r, struct gen_buf *b, unsigned long sta
   default:
     gen_buf_putc(b, '\t');
   }
-  gen_buf_put(b, tail.data, tail.len);
+  gen_buf_put(b, tail.sb.p, tail.sb.len);
   gen_buf_free(&tail);
 }

@@ -86,7 +86,7 @@ static void mut_generate(enum gen_target t, struct gen_rand *r, struct gen_buf *
     struct gen_buf s = {0};
     gen_script(r, &s, flags);
     /* one step line of a generated script */
-    const char *p = s.data ? strstr(s.data, "\n  ") : NULL;
+    const char *p = s.sb.p ? strstr(s.sb.p, "\n  ") : NULL;
     if (p != NULL) {
       const char *e = strchr(p + 1, '\n');
       gen_buf_put(b, p + 1, e ? (size_t)(e - p) : strlen(p + 1));
@@ -224,7 +224,7 @@ size_t gen_mutate(enum gen_target t, uint8_t *data, size_t size, size_t max, uin
   case GEN_MUT_CASE:
     if (m->n > 0) {
       gen_buf_put(&repl, m->line[a], m->len[a]);
-      mut_flip_case(&r, repl.data, repl.len);
+      mut_flip_case(&r, repl.sb.p, repl.sb.len);
       repl_i = a;
     }
     break;
@@ -238,20 +238,20 @@ size_t gen_mutate(enum gen_target t, uint8_t *data, size_t size, size_t max, uin
     mut_split_read(t, &r, m, &ctl, &repl_i, &repl);
   }
 
-  if (ctl.len > 0)
-    gen_buf_put(&out, ctl.data, ctl.len);
+  if (ctl.sb.len > 0)
+    gen_buf_put(&out, ctl.sb.p, ctl.sb.len);
   else if (m->ctl != NULL)
     gen_buf_put(&out, m->ctl, m->ctl_len);
   if (insert && m->n == 0)
-    gen_buf_put(&out, repl.data, repl.len);
+    gen_buf_put(&out, repl.sb.p, repl.sb.len);
   for (size_t i = 0; i < m->n; i++) {
     size_t src = swap && i == a ? b : swap && i == b ? a : i;
     if (insert && i == a)
-      gen_buf_put(&out, repl.data, repl.len);
+      gen_buf_put(&out, repl.sb.p, repl.sb.len);
     if (drop && i == a)
       continue;
     if (i == repl_i)
-      gen_buf_put(&out, repl.data, repl.len);
+      gen_buf_put(&out, repl.sb.p, repl.sb.len);
     else
       gen_buf_put(&out, m->line[src], m->len[src]);
     if (dup && i == a)
@@ -260,9 +260,9 @@ size_t gen_mutate(enum gen_target t, uint8_t *data, size_t size, size_t max, uin
   gen_buf_put(&out, m->rest, m->rest_len);
 
   size_t n = size;
-  if (!out.failed && out.len > 0) {
-    n = out.len < max ? out.len : max;
-    memcpy(data, out.data, n);
+  if (!out.failed && out.sb.len > 0) {
+    n = out.sb.len < max ? out.sb.len : max;
+    memcpy(data, out.sb.p, n);
   }
   gen_buf_free(&out);
   gen_buf_free(&ctl);

@@ -68,11 +68,11 @@ static void gen_transaction(struct gen_rand *r, struct gen_buf *b, unsigned flag
     struct gen_buf c = {0};
     gen_content(r, &c, flags);
     bool last = i + 1 == chunks;
-    size_t claimed = c.len;
+    size_t claimed = c.sb.len;
     if ((flags & GEN_NEAR_MISS) && gen_rand_chance(r, 10))
-      claimed = c.len + gen_rand_range(r, 1, 5) - 3; /* the count does not match */
+      claimed = c.sb.len + gen_rand_range(r, 1, 5) - 3; /* the count does not match */
     gen_buf_printf(b, "BDAT %zu%s\r\n", claimed, last ? " LAST" : "");
-    gen_buf_put(b, c.data, c.len);
+    gen_buf_put(b, c.sb.p, c.sb.len);
     gen_buf_free(&c);
   }
 }

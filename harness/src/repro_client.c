@@ -132,14 +132,14 @@ static void cli_on_reply(void *ctx, enum smtp_client_step step, const struct smt
 /* cli_expected_content - what a server must receive: bare LF as CRLF, a final CRLF. */
 static void cli_expected_content(struct cli_run *r, const struct smtp_client_message *m) {
   const char *s = m->content;
-  r->expect.len = 0;
+  gen_buf_truncate(&r->expect, 0);
   for (size_t i = 0; i < m->content_len; i++) {
     if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
       gen_buf_putc(&r->expect, '\r');
     gen_buf_putc(&r->expect, s[i]);
   }
-  size_t n = r->expect.len;
-  if (n > 0 && !(n >= 2 && r->expect.data[n - 2] == '\r' && r->expect.data[n - 1] == '\n'))
+  size_t n = r->expect.sb.len;
+  if (n > 0 && !(n >= 2 && r->expect.sb.p[n - 2] == '\r' && r->expect.sb.p[n - 1] == '\n'))
     gen_buf_puts(&r->expect, "\r\n");
 }
 
@@ -294,29 +294,29 @@ static void cli_content_done(struct cli_run *r, const char *kind, bool raw) {
    * content), as a pipelining client must. */
   size_t i = r->nmail - 1;
   bool failed = r->nmail > 0 && i < CLI_DATA_MAX && (!r->mail_ok[i] || r->rcpt_ok[i] == 0);
-  if (!raw && failed && r->content.len == 0) {
+  if (!raw && failed && r->content.sb.len == 0) {
     cli_note(r, "354 though MAIL or every RCPT failed: the client ends DATA with no content");
     return;
   }
   if (raw) {
-    r->expect.len = 0;
+    gen_buf_truncate(&r->expect, 0);
     gen_buf_put(&r->expect, m->content, m->content_len);
   } else {
     cli_expected_content(r, m);
   }
-  if (r->content.len != r->expect.len ||
-      (r->expect.len > 0 && memcmp(r->content.data, r->expect.data, r->expect.len) != 0))
+  if (r->content.sb.len != r->expect.sb.len ||
+      (r->expect.sb.len > 0 && memcmp(r->content.sb.p, r->expect.sb.p, r->expect.sb.len) != 0))
     cli_fail(r, "%s content differs from the message (%zu octets sent, %zu expected)", kind,
-             r->content.len, r->expect.len);
-  r->content.len = 0;
+             r->content.sb.len, r->expect.sb.len);
+  gen_buf_truncate(&r->content, 0);
   r->completed++;
 }
 
 /* cli_decode - walk the client's new output as a server would. */
 static void cli_decode(struct cli_run *r) {
-  while (!r->failed && r->cursor < r->out.len) {
-    const char *p = r->out.data + r->cursor;
-    size_t left = r->out.len - r->cursor;
+  while (!r->failed && r->cursor < r->out.sb.len) {
+    const char *p = r->out.sb.p + r->cursor;
+    size_t left = r->out.sb.len - r->cursor;
     if (r->mode == CLI_AWAIT) {
       if (r->replies < r->await_cmd) {
         cli_fail(r,
@@ -331,7 +331,7 @@ static void cli_decode(struct cli_run *r) {
         if (i < r->ndata_replies && r->data_codes[i] == 354) {
           r->mode = CLI_CONTENT;
           memset(&r->unstuffer, 0, sizeof r->unstuffer);
-          r->content.len = 0;
+          gen_buf_truncate(&r->content, 0);
         }
       }
       continue;
@@ -513,12 +513,12 @@ int repro_client_session(const uint8_t *data, size_t size, const struct repro_tr
   }
   enum smtp_client_state st = smtp_client_state(r->c);
   if (!r->failed && (st == SMTP_CLIENT_DONE || st == SMTP_CLIENT_FAILED)) {
-    size_t before = r->out.len;
+    size_t before = r->out.sb.len;
     size_t n = smtp_client_feed(r->c, "250 OK\r\n", 8);
     cli_drain(r);
-    if (n != 0 || r->out.len != before)
+    if (n != 0 || r->out.sb.len != before)
       cli_fail(r, "client read %zu / wrote %zu octets after the session ended", n,
-               r->out.len - before);
+               r->out.sb.len - before);
     cli_check_results(r);
   }
 out:

@@ -269,9 +269,9 @@ static void srv_drain(struct srv_run *r) {
     return;
   gen_buf_put(&r->out, p, len);
   smtp_server_output_done(r->s, len);
-  while (!r->failed && r->reply_pos < r->out.len) {
-    const char *at = r->out.data + r->reply_pos;
-    ssize_t n = smtp_reply_parse(at, r->out.len - r->reply_pos, r->reply);
+  while (!r->failed && r->reply_pos < r->out.sb.len) {
+    const char *at = r->out.sb.p + r->reply_pos;
+    ssize_t n = smtp_reply_parse(at, r->out.sb.len - r->reply_pos, r->reply);
     if (n == -2)
       break;
     if (n < 0) {
@@ -348,7 +348,7 @@ static void srv_account(struct srv_run *r, enum smtp_server_phase before, const 
 /* srv_starttls - the engine asked for TLS after consuming up to pos in a read ending at
  * end: check the 220 is complete and last, discard the rest of the read, switch. */
 static size_t srv_starttls(struct srv_run *r, size_t pos, size_t end) {
-  if (r->reply_pos != r->out.len)
+  if (r->reply_pos != r->out.sb.len)
     srv_fail(r, "partial reply pending at the STARTTLS switch");
   if (r->last_code != 220)
     srv_fail(r, "STARTTLS state after a %d reply, not 220 (RFC 3207 4)", r->last_code);
@@ -469,8 +469,8 @@ static void srv_finish(struct srv_run *r) {
     srv_fail(r, "221 sent but the engine is not CLOSING");
   if (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
     srv_closed(r);
-  if (!r->failed && r->reply_pos != r->out.len)
-    srv_fail(r, "the output ends in a partial reply: \"%.60s\"", r->out.data + r->reply_pos);
+  if (!r->failed && r->reply_pos != r->out.sb.len)
+    srv_fail(r, "the output ends in a partial reply: \"%.60s\"", r->out.sb.p + r->reply_pos);
 }
 
 /* srv_run_once - one whole run; the engine is freed at the end. */
@@ -505,25 +505,25 @@ static void srv_run_free(struct srv_run *r) {
 
 /* srv_buf_same - equal contents (empty buffers have no data pointer). */
 static bool srv_buf_same(const struct gen_buf *x, const struct gen_buf *y) {
-  return x->len == y->len && (x->len == 0 || memcmp(x->data, y->data, x->len) == 0);
+  return x->sb.len == y->sb.len && (x->sb.len == 0 || memcmp(x->sb.p, y->sb.p, x->sb.len) == 0);
 }
 
 /* srv_same - the two runs must agree octet for octet. */
 static void srv_same(struct srv_run *a, struct srv_run *b) {
   if (!srv_buf_same(&a->out, &b->out)) {
     size_t i = 0;
-    while (i < a->out.len && i < b->out.len && a->out.data[i] == b->out.data[i])
+    while (i < a->out.sb.len && i < b->out.sb.len && a->out.sb.p[i] == b->out.sb.p[i])
       i++;
     srv_fail(b,
              "replies depend on read boundaries: they differ from octet %zu (\"%.40s\" vs "
              "\"%.40s\")",
-             i, i < a->out.len ? a->out.data + i : "", i < b->out.len ? b->out.data + i : "");
+             i, i < a->out.sb.len ? a->out.sb.p + i : "", i < b->out.sb.len ? b->out.sb.p + i : "");
   } else if (!srv_buf_same(&a->content, &b->content)) {
-    srv_fail(b, "message content depends on read boundaries (%zu vs %zu octets)", a->content.len,
-             b->content.len);
+    srv_fail(b, "message content depends on read boundaries (%zu vs %zu octets)", a->content.sb.len,
+             b->content.sb.len);
   } else if (!srv_buf_same(&a->log, &b->log)) {
-    srv_fail(b, "hook calls depend on read boundaries (%s vs %s)", a->log.data ? a->log.data : "",
-             b->log.data ? b->log.data : "");
+    srv_fail(b, "hook calls depend on read boundaries (%s vs %s)", a->log.sb.p ? a->log.sb.p : "",
+             b->log.sb.p ? b->log.sb.p : "");
   } else if (a->ntls != b->ntls) {
     srv_fail(b, "%zu STARTTLS switches with the input's reads, %zu line by line", a->ntls, b->ntls);
   }

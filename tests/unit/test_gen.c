@@ -45,9 +45,9 @@ Test(gen_target, the_same_seed_gives_the_same_input_for_every_target) {
     for (uint64_t seed = 0; seed < 50; seed++) {
       struct gen_buf a = gen_one((enum gen_target)t, seed, GEN_NEAR_MISS | GEN_UTF8);
       struct gen_buf b = gen_one((enum gen_target)t, seed, GEN_NEAR_MISS | GEN_UTF8);
-      cr_assert_eq(a.len, b.len, "%s seed %llu: lengths differ",
+      cr_assert_eq(a.sb.len, b.sb.len, "%s seed %llu: lengths differ",
                    gen_target_name((enum gen_target)t), (unsigned long long)seed);
-      cr_assert(a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+      cr_assert(a.sb.len == 0 || memcmp(a.sb.p, b.sb.p, a.sb.len) == 0);
       gen_buf_free(&a);
       gen_buf_free(&b);
     }
@@ -59,7 +59,7 @@ Test(gen_target, different_seeds_give_different_inputs) {
     for (uint64_t seed = 1; seed < 40; seed++) {
       struct gen_buf a = gen_one((enum gen_target)t, seed, 0);
       struct gen_buf b = gen_one((enum gen_target)t, seed + 1000, 0);
-      differ += a.len != b.len || (a.len && memcmp(a.data, b.data, a.len) != 0);
+      differ += a.sb.len != b.sb.len || (a.sb.len && memcmp(a.sb.p, b.sb.p, a.sb.len) != 0);
       gen_buf_free(&a);
       gen_buf_free(&b);
     }
@@ -82,9 +82,9 @@ Test(gen_grammar, every_verb_is_generated) {
   for (int i = 0; i < 3000; i++) {
     struct gen_buf b = {0};
     gen_command(&r, &b, 0);
-    size_t vl = strcspn(b.data, " ");
-    int v = gen_verb_index(b.data, vl);
-    cr_assert_geq(v, 0, "generated line starts with no verb: %s", b.data);
+    size_t vl = strcspn(b.sb.p, " ");
+    int v = gen_verb_index(b.sb.p, vl);
+    cr_assert_geq(v, 0, "generated line starts with no verb: %s", b.sb.p);
     seen[v]++;
     gen_buf_free(&b);
   }
@@ -98,12 +98,12 @@ Test(gen_grammar, well_formed_commands_are_accepted_by_the_reference_parser) {
   for (int i = 0; i < 3000; i++) {
     struct gen_buf b = {0};
     gen_command(&r, &b, 0);
-    size_t vl = strcspn(b.data, " ");
-    if (gen_verb_index(b.data, vl) != (int)gen_verb_count - 1) { /* not the unknown verb */
+    size_t vl = strcspn(b.sb.p, " ");
+    if (gen_verb_index(b.sb.p, vl) != (int)gen_verb_count - 1) { /* not the unknown verb */
       struct smtp_command c;
       struct smtp_command_error e;
-      int rc = smtp_command_parse(b.data, b.len, SMTP_EXT_ALL, &c, &e);
-      cr_expect_eq(rc, 0, "\"%s\" refused: %d %s", b.data, e.code, e.text ? e.text : "");
+      int rc = smtp_command_parse(b.sb.p, b.sb.len, SMTP_EXT_ALL, &c, &e);
+      cr_expect_eq(rc, 0, "\"%s\" refused: %d %s", b.sb.p, e.code, e.text ? e.text : "");
     }
     gen_buf_free(&b);
   }
@@ -116,10 +116,10 @@ Test(gen_grammar, near_misses_include_long_lines_bare_cr_lf_and_nul) {
   for (int i = 0; i < 5000; i++) {
     struct gen_buf b = {0};
     gen_command(&r, &b, GEN_NEAR_MISS);
-    longline |= b.len > 510;
-    cr |= memchr(b.data, '\r', b.len) != NULL;
-    lf |= memchr(b.data, '\n', b.len) != NULL;
-    nul |= memchr(b.data, '\0', b.len) != NULL;
+    longline |= b.sb.len > 510;
+    cr |= memchr(b.sb.p, '\r', b.sb.len) != NULL;
+    lf |= memchr(b.sb.p, '\n', b.sb.len) != NULL;
+    nul |= memchr(b.sb.p, '\0', b.sb.len) != NULL;
     gen_buf_free(&b);
   }
   cr_expect(longline, "no line over 510 octets");
@@ -136,11 +136,11 @@ Test(gen_content, a_clean_data_stream_ends_exactly_at_crlf_dot_crlf) {
     gen_data_stream(&r, &b, 0);
     struct smtp_unstuffer u;
     memset(&u, 0, sizeof u);
-    char *out = malloc(b.len + 2);
+    char *out = malloc(b.sb.len + 2);
     size_t n = 0;
     bool done = false;
-    size_t used = smtp_unstuff(&u, b.data, b.len, out, &n, &done);
-    cr_expect(done && used == b.len, "stream %d: end at %zu of %zu (done %d)", i, used, b.len,
+    size_t used = smtp_unstuff(&u, b.sb.p, b.sb.len, out, &n, &done);
+    cr_expect(done && used == b.sb.len, "stream %d: end at %zu of %zu (done %d)", i, used, b.sb.len,
               done);
     free(out);
     gen_buf_free(&b);
@@ -154,7 +154,7 @@ Test(gen_content, near_miss_streams_carry_smuggling_sequences) {
   for (int i = 0; i < 500; i++) {
     struct gen_buf b = {0};
     gen_data_stream(&r, &b, GEN_NEAR_MISS);
-    with += b.len > 0 && memmem(b.data, b.len, "smuggled", 8) != NULL;
+    with += b.sb.len > 0 && memmem(b.sb.p, b.sb.len, "smuggled", 8) != NULL;
     gen_buf_free(&b);
   }
   cr_expect_gt(with, 10, "only %zu of 500 streams try to smuggle", with);
@@ -167,9 +167,9 @@ Test(gen_reply, clean_replies_parse_without_defects) {
   for (int i = 0; i < 1000; i++) {
     struct gen_buf b = {0};
     gen_reply(&r, &b, 0);
-    ssize_t n = smtp_reply_parse(b.data, b.len, &rep);
-    cr_expect_eq(n, (ssize_t)b.len, "reply \"%s\" parsed to %zd", b.data, n);
-    cr_expect_eq(rep.defects, 0u, "reply \"%s\" has defects 0x%x", b.data, rep.defects);
+    ssize_t n = smtp_reply_parse(b.sb.p, b.sb.len, &rep);
+    cr_expect_eq(n, (ssize_t)b.sb.len, "reply \"%s\" parsed to %zd", b.sb.p, n);
+    cr_expect_eq(rep.defects, 0u, "reply \"%s\" has defects 0x%x", b.sb.p, rep.defects);
     gen_buf_free(&b);
   }
 }
@@ -178,7 +178,7 @@ Test(gen_session, a_server_input_decodes_into_controls_and_a_conversation) {
   for (uint64_t seed = 0; seed < 100; seed++) {
     struct gen_buf b = gen_one(GEN_T_SERVER, seed, 0);
     struct gen_session s;
-    gen_session_decode((const uint8_t *)b.data, b.len, &s);
+    gen_session_decode((const uint8_t *)b.sb.p, b.sb.len, &s);
     cr_assert_geq(s.nctl, GEN_SRV_READS, "seed %llu: %zu controls", (unsigned long long)seed,
                   s.nctl);
     cr_expect(strncmp(s.stream, "EHLO ", 5) == 0 || strncmp(s.stream, "HELO ", 5) == 0,
