@@ -45,7 +45,7 @@ void server_session_reset(struct smtp_server *s) {
   s->auth_step = SERVER_AUTH_NONE;
   s->auth_user_len = 0;
   s->auth_user[0] = '\0';
-  s->line_len = 0;
+  server_line_reset(s);
 }
 
 /* check_mail - RFC 5321 4.1.4, RFC 4954 6, RFC 1870 6.1, RFC 6531 3.4 rules for MAIL. */
@@ -200,7 +200,7 @@ static int check_starttls(struct smtp_server *s, const struct smtp_command *cmd)
 static void proceed_starttls(struct smtp_server *s, const struct smtp_command *cmd) {
   server_reply(s, 220, "2.0.0", "Ready to start TLS");
   server_txn_reset(s);
-  s->line_len = 0;
+  server_line_reset(s);
   server_set_mode(s, SERVER_MODE_STARTTLS);
 }
 

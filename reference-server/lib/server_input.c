@@ -8,69 +8,83 @@
 
 #include "server_private.h"
 
+/* server_line_reset - forget the partial command line and what its scan learnt. */
+void server_line_reset(struct smtp_server *s) {
+  s->line_len = 0;
+  s->line_defects = 0;
+  s->line_cr = false;
+}
+
 /* server_skip_begin - a line passed its limit: discard up to the next CRLF, then answer
  * once (Postfix's smtp_get with SMTP_GET_FLAG_SKIP). last: the last octet kept so far. */
 void server_skip_begin(struct smtp_server *s, char last) {
   s->skip_cr = last == '\r';
   s->skip_in_auth = s->mode == SERVER_MODE_AUTH;
-  s->line_len = 0;
+  server_line_reset(s);
   server_set_mode(s, SERVER_MODE_SKIP);
 }
 
-/* server_crlf_end - octets of buf[0..n) up to and including the first CRLF, counting a CR
- * already held at the end of the partial line; n if there is none. */
-static size_t server_crlf_end(const struct smtp_server *s, const char *buf, size_t n) {
-  if (n > 0 && s->line_len > 0 && s->work.line[s->line_len - 1] == '\r' && buf[0] == '\n')
-    return 1;
-  const char *p = buf;
-  size_t left = n;
-  while (left > 1) {
-    const char *lf = memchr(p + 1, '\n', left - 1);
-    if (lf == NULL)
+/* line_scan - scan octets that continue the held line, carrying its defects and a CR
+ * held at its end across calls (the framing of smtp_line_find(), resumable). RFC 5321
+ * 2.3.8: only CRLF ends a line; bare CR, bare LF and NUL are defects kept inside it.
+ * Returns the octets of buf[0..n) up to and including the LF of a CRLF, or 0 if the
+ * line does not end within them. */
+static size_t line_scan(struct smtp_server *s, const char *buf, size_t n) {
+  unsigned defects = s->line_defects;
+  bool cr = s->line_cr;
+  size_t end = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)buf[i];
+    if (cr && c == '\n') {
+      end = i + 1;
       break;
-    if (lf[-1] == '\r')
-      return (size_t)(lf - buf) + 1;
-    left -= (size_t)(lf - p);
-    p = lf;
+    }
+    if (cr)
+      defects |= SMTP_LINE_BARE_CR;
+    if (c == '\0')
+      defects |= SMTP_LINE_NUL;
+    else if (c >= 0x80)
+      defects |= SMTP_LINE_8BIT;
+    else if (c == '\n')
+      defects |= SMTP_LINE_BARE_LF;
+    cr = c == '\r';
   }
-  return n;
+  s->line_defects = defects;
+  s->line_cr = cr;
+  return end;
 }
 
 /* server_input_line - take octets toward one command line; run it when its CRLF arrives.
- * RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. Returns octets
- * consumed (at least one when len > 0). */
+ * RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. Only octets not
+ * seen before are scanned, whatever the split. Returns octets consumed (at least one
+ * when len > 0), never past the CRLF: what follows may be content or, after STARTTLS,
+ * plaintext that must not be read (RFC 3207 5). */
 size_t server_input_line(struct smtp_server *s, const char *buf, size_t len) {
   const size_t limit = SMTP_COMMAND_LINE_MAX;
-  struct smtp_line line;
-
-  if (s->line_len == 0) {
-    /* Common case: the whole line is in the caller's buffer; no copy. */
-    enum smtp_line_status st = smtp_line_find(buf, len, limit, &line);
-    if (st == SMTP_LINE_COMPLETE) {
-      server_command(s, &line);
-      return line.consumed;
-    }
-    if (st == SMTP_LINE_TOO_LONG) {
-      server_skip_begin(s, buf[limit - 1]);
-      return limit;
-    }
-    memcpy(s->work.line, buf, len);
-    s->line_len = len;
-    return len;
-  }
-
   size_t room = limit - s->line_len;
-  size_t take = server_crlf_end(s, buf, len < room ? len : room);
-  memcpy(s->work.line + s->line_len, buf, take);
-  s->line_len += take;
-  enum smtp_line_status st = smtp_line_find(s->work.line, s->line_len, limit, &line);
-  if (st == SMTP_LINE_COMPLETE) {
-    s->line_len = 0;
+  size_t n = len < room ? len : room;
+  size_t end = line_scan(s, buf, n);
+
+  if (end > 0) {
+    struct smtp_line line = {.defects = s->line_defects};
+    if (s->line_len == 0) {
+      /* Common case: the whole line is in the caller's buffer; no copy. */
+      line.data = buf;
+    } else {
+      memcpy(s->work.line + s->line_len, buf, end);
+      line.data = s->work.line;
+    }
+    line.consumed = s->line_len + end;
+    line.len = line.consumed - 2;
+    server_line_reset(s);
     server_command(s, &line);
-  } else if (st == SMTP_LINE_TOO_LONG) {
-    server_skip_begin(s, s->work.line[limit - 1]);
+    return end;
   }
-  return take;
+  memcpy(s->work.line + s->line_len, buf, n);
+  s->line_len += n;
+  if (s->line_len == limit)
+    server_skip_begin(s, s->work.line[limit - 1]);
+  return n;
 }
 
 /* server_input_skip - discard the rest of an over-long line; at its CRLF answer it with

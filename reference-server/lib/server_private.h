@@ -135,10 +135,14 @@ struct smtp_server {
   struct smtp_server_stats stats;
   struct server_txn txn;
 
-  /* Command-line framing. */
-  size_t line_len;   /* octets of a partial line held in work.line */
-  int skip_cr;       /* smtp_line_skip()'s pending CR */
-  bool skip_in_auth; /* the over-long line was a SASL response */
+  /* Command-line framing. The held octets were scanned as they arrived, so a line fed
+   * one octet at a time costs its length, not its length squared: only new octets are
+   * looked at (server_input.c). All three are reset with every line (server_line_reset). */
+  size_t line_len;       /* octets of a partial line held in work.line, all scanned */
+  unsigned line_defects; /* enum smtp_line_defect bits of those octets */
+  bool line_cr;          /* the last held octet is a CR that an LF may still complete */
+  int skip_cr;           /* smtp_line_skip()'s pending CR */
+  bool skip_in_auth;     /* the over-long line was a SASL response */
 
   /* DATA and BDAT. */
   struct smtp_unstuffer unstuffer;
@@ -185,6 +189,7 @@ const char *server_mode_name(enum server_mode mode);
 size_t server_output_free(const struct smtp_server *s);
 
 /* server_input.c */
+void server_line_reset(struct smtp_server *s);
 size_t server_input_line(struct smtp_server *s, const char *buf, size_t len);
 void server_skip_begin(struct smtp_server *s, char last);
 size_t server_input_skip(struct smtp_server *s, const char *buf, size_t len);
