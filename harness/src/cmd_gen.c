@@ -10,19 +10,75 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "gen_grammar.h"
 #include "gen_target.h"
 
-/* gen_usage - the command's help. */
-static void gen_usage(FILE *f) {
-  fprintf(f, "usage: smtpcheck gen --target TARGET [-n N] [--seed S] -o DIR\n"
-             "  writes N (default 100) grammar-generated inputs for TARGET into DIR\n"
-             "  (created if missing), named TARGET-S-NNNNN; same seed, same files.\n"
-             "targets:");
-  for (int t = 0; t < GEN_T_COUNT; t++)
-    fprintf(f, " %s", gen_target_name((enum gen_target)t));
-  fprintf(f, "\n");
+/* The most inputs one run writes. */
+#define GEN_COUNT_MAX 10000000ull
+
+static const char usage_line[] =
+    "usage: smtpcheck gen --target TARGET [-n N] [--seed S] -o DIR\n"
+    "  writes N (default 100) grammar-generated inputs for TARGET into DIR\n"
+    "  (created if missing), named TARGET-S-NNNNN; same seed, same files.\n"
+    "targets:" GEN_TARGET_WORDS "\n";
+
+/* This subcommand, for its messages. */
+static const struct cli cli = {"gen", usage_line};
+
+/* Everything the command line says. */
+struct gen_args {
+  const char *target, *dir;
+  unsigned long long n, seed;
+};
+
+/* parse_number - a whole number (base 10, or with base 0 also 0x.. and 0..) up to max; 0
+ * when it is one, -1 if not. */
+static int parse_number(const char *v, int base, unsigned long long max, unsigned long long *out) {
+  char *end;
+  unsigned long long x = strtoull(v, &end, base);
+  if (*v == '\0' || *end != '\0' || x > max)
+    return -1;
+  *out = x;
+  return 0;
+}
+
+/* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
+#define ARGS_HELP (-1)
+
+/* parse_args - fill a from argv; EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying why). */
+static int parse_args(int argc, char **argv, struct gen_args *a) {
+  a->n = 100;
+  a->seed = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    bool missing = false;
+    char *arg = argv[i];
+#define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+      fputs(usage_line, stdout);
+      return ARGS_HELP;
+    } else if (OPT("--target") || OPT("-t")) {
+      a->target = v;
+    } else if (OPT("-n")) {
+      if (parse_number(v, 10, GEN_COUNT_MAX, &a->n) < 0)
+        return cli_usage_error(&cli, "-n wants a count up to %llu, not '%s'", GEN_COUNT_MAX, v);
+    } else if (OPT("--seed") || OPT("-s")) {
+      if (parse_number(v, 0, (unsigned long long)-1, &a->seed) < 0)
+        return cli_usage_error(&cli, "--seed wants a number, not '%s'", v);
+    } else if (OPT("--output") || OPT("-o")) {
+      a->dir = v;
+    } else if (missing) {
+      return cli_usage_error(&cli, "%s needs a value", arg);
+    } else {
+      return cli_usage_error(&cli, "unknown option '%s'", arg);
+    }
+#undef OPT
+  }
+  if (a->target == NULL || a->dir == NULL)
+    return cli_usage_error(&cli, "%s", "--target and -o are required");
+  return EXIT_OK;
 }
 
 /* gen_one_seed - the PRNG seed of input i: independent of N. */
@@ -70,79 +126,36 @@ static int gen_mkdirs(const char *dir) {
 
 /* cmd_gen - parse options, then generate. */
 int cmd_gen(int argc, char **argv) {
-  const char *target = NULL, *dir = NULL;
-  unsigned long long n = 100, seed = 1;
-  char *end;
-
-  for (int i = 1; i < argc; i += 2) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      gen_usage(stdout);
-      return EXIT_OK;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "smtpcheck gen: %s needs a value\n", a);
-      gen_usage(stderr);
-      return EXIT_USAGE;
-    }
-    if (!strcmp(a, "--target") || !strcmp(a, "-t")) {
-      target = v;
-    } else if (!strcmp(a, "-n")) {
-      n = strtoull(v, &end, 10);
-      if (*end != '\0' || *v == '\0' || n > 10000000) {
-        fprintf(stderr, "smtpcheck gen: -n wants a count up to 10000000, not '%s'\n", v);
-        return EXIT_USAGE;
-      }
-    } else if (!strcmp(a, "--seed") || !strcmp(a, "-s")) {
-      seed = strtoull(v, &end, 0);
-      if (*end != '\0' || *v == '\0') {
-        fprintf(stderr, "smtpcheck gen: --seed wants a number, not '%s'\n", v);
-        return EXIT_USAGE;
-      }
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-      dir = v;
-    } else {
-      fprintf(stderr, "smtpcheck gen: unknown option '%s'\n", a);
-      gen_usage(stderr);
-      return EXIT_USAGE;
-    }
-  }
-  if (target == NULL || dir == NULL) {
-    fprintf(stderr, "smtpcheck gen: --target and -o are required\n");
-    gen_usage(stderr);
-    return EXIT_USAGE;
-  }
-  int t = gen_target_from_name(target);
-  if (t < 0) {
-    fprintf(stderr, "smtpcheck gen: unknown target '%s'\n", target);
-    gen_usage(stderr);
-    return EXIT_USAGE;
-  }
-  if (gen_mkdirs(dir) != 0) {
-    fprintf(stderr, "smtpcheck gen: cannot create %s: %s\n", dir, strerror(errno));
+  struct gen_args a = {0};
+  int rc = parse_args(argc, argv, &a);
+  if (rc != EXIT_OK)
+    return rc == ARGS_HELP ? EXIT_OK : rc;
+  int t = gen_target_from_name(a.target);
+  if (t < 0)
+    return cli_usage_error(&cli, "unknown target '%s'", a.target);
+  if (gen_mkdirs(a.dir) != 0) {
+    fprintf(stderr, "smtpcheck gen: cannot create %s: %s\n", a.dir, strerror(errno));
     return EXIT_FINDING;
   }
-  size_t plen = strlen(dir) + strlen(target) + 64;
+  size_t plen = strlen(a.dir) + strlen(a.target) + 64;
   char *path = malloc(plen);
   if (path == NULL)
     return EXIT_FINDING;
-  int rc = EXIT_OK;
-  for (unsigned long long i = 0; i < n && rc == EXIT_OK; i++) {
+  for (unsigned long long i = 0; i < a.n && rc == EXIT_OK; i++) {
     struct gen_rand r;
     struct gen_buf b = {0};
-    gen_rand_seed(&r, gen_one_seed(seed, t, i));
+    gen_rand_seed(&r, gen_one_seed(a.seed, t, i));
     /* Two in five inputs carry near misses; half may use UTF-8 addresses. */
     unsigned flags =
         (gen_rand_chance(&r, 40) ? GEN_NEAR_MISS : 0u) | (gen_rand_chance(&r, 50) ? GEN_UTF8 : 0u);
     gen_target_input((enum gen_target)t, &r, &b, flags);
-    snprintf(path, plen, "%s/%s-%llu-%05llu", dir, target, seed, i);
+    snprintf(path, plen, "%s/%s-%llu-%05llu", a.dir, a.target, a.seed, i);
     if (b.failed || gen_write(path, &b) != 0)
       rc = EXIT_FINDING;
     gen_buf_free(&b);
   }
   free(path);
   if (rc == EXIT_OK)
-    printf("smtpcheck gen: wrote %llu %s inputs to %s (seed %llu)\n", n, target, dir, seed);
+    printf("smtpcheck gen: wrote %llu %s inputs to %s (seed %llu)\n", a.n, a.target, a.dir, a.seed);
   return rc;
 }

@@ -9,6 +9,7 @@
  * a file named <target>-...). Exit: 0 the input ran clean, 1 an invariant broke or the
  * child crashed, 2 usage, 3 the server could not be reached. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,24 +17,73 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "gen_target.h"
 #include "repro_net.h"
 #include "repro_parse.h"
 #include "repro_print.h"
 #include "repro_session.h"
+#include "sbuf.h"
 
-/* repro_usage - the command's help. */
-static void repro_usage(FILE *f) {
-  fprintf(f, "usage: smtpcheck repro [--target TARGET] FILE\n"
-             "       smtpcheck repro --net HOST:PORT [--quiet MS] FILE\n"
-             "  runs FILE as the fuzz target TARGET would and prints a transcript; the run\n"
-             "  happens in a child process so a crash or sanitizer report is shown too.\n"
-             "  --net replays a fuzz_server session file against a live server.\n"
-             "targets:");
-  for (int t = 0; t < GEN_T_COUNT; t++)
-    fprintf(f, " %s", gen_target_name((enum gen_target)t));
-  fprintf(f, "\n");
+/* The longest --quiet, in milliseconds. */
+#define QUIET_MS_MAX 60000
+
+static const char usage_line[] =
+    "usage: smtpcheck repro [--target TARGET] FILE\n"
+    "       smtpcheck repro --net HOST:PORT [--quiet MS] FILE\n"
+    "  runs FILE as the fuzz target TARGET would and prints a transcript; the run\n"
+    "  happens in a child process so a crash or sanitizer report is shown too.\n"
+    "  --net replays a fuzz_server session file against a live server.\n"
+    "targets:" GEN_TARGET_WORDS "\n";
+
+/* This subcommand, for its messages. */
+static const struct cli cli = {"repro", usage_line};
+
+/* Everything the command line says. */
+struct repro_args {
+  const char *target, *net, *file;
+  int quiet_ms;
+};
+
+/* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
+#define ARGS_HELP (-1)
+
+/* parse_args - fill a from argv; EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying why). */
+static int parse_args(int argc, char **argv, struct repro_args *a) {
+  a->quiet_ms = 500;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    bool missing = false;
+    char *arg = argv[i];
+#define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+      fputs(usage_line, stdout);
+      return ARGS_HELP;
+    } else if (OPT("--target")) {
+      a->target = v;
+    } else if (OPT("--net")) {
+      a->net = v;
+    } else if (OPT("--quiet")) {
+      char *end;
+      long ms = strtol(v, &end, 10);
+      if (end == v || *end || ms < 1 || ms > QUIET_MS_MAX)
+        return cli_usage_error(&cli, "--quiet wants 1..%d ms, not '%s'", QUIET_MS_MAX, v);
+      a->quiet_ms = (int)ms;
+    } else if (missing) {
+      return cli_usage_error(&cli, "%s needs a value", arg);
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      return cli_usage_error(&cli, "unknown option '%s'", arg);
+    } else if (a->file != NULL) {
+      return cli_usage_error(&cli, "one FILE only ('%s' is one too many)", arg);
+    } else {
+      a->file = arg;
+    }
+#undef OPT
+  }
+  if (a->file == NULL)
+    return cli_usage_error(&cli, "%s", "which file? give FILE");
+  return EXIT_OK;
 }
 
 /* repro_guess - the target named by a path component or a "<target>-" file name. */
@@ -64,34 +114,33 @@ static int repro_guess(const char *path) {
   return found;
 }
 
-/* repro_load - the whole file; NULL with a message. */
-static uint8_t *repro_load(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  size_t cap = 0, n = 0;
-  if (f == NULL) {
-    fprintf(stderr, "smtpcheck repro: cannot read %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
+/* repro_read_fd - everything fd gives until EOF into out; 0, or -1 on a read error or
+ * when out of memory (what was read stays in out). */
+static int repro_read_fd(int fd, struct sbuf *out) {
   for (;;) {
-    if (n == cap) {
-      uint8_t *nb = realloc(buf, cap ? cap * 2 : 4096);
-      if (nb == NULL) {
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = nb;
-      cap = cap ? cap * 2 : 4096;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
+    if (sbuf_reserve(out, 4096) < 0)
+      return -1;
+    ssize_t n = read(fd, out->p + out->len, out->cap - out->len - 1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return n < 0 ? -1 : 0;
+    out->len += (size_t)n;
+    out->p[out->len] = '\0';
   }
-  fclose(f);
-  *len = n;
-  return buf;
+}
+
+/* repro_load - the whole file into out; 0, or -1 with a message. */
+static int repro_load(const char *path, struct sbuf *out) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0 || repro_read_fd(fd, out) < 0) {
+    fprintf(stderr, "smtpcheck repro: cannot read %s: %s\n", path, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  close(fd);
+  return 0;
 }
 
 /* repro_exec_target - parser targets keep their invariants in targets/fuzz_<t>.c: after
@@ -120,36 +169,24 @@ static int repro_exec_target(int target, const char *file) {
   return 0;
 }
 
+/* The readable decode of each parser target; the session targets are run instead. */
+static int (*const repro_decoders[GEN_T_COUNT])(const uint8_t *, size_t, FILE *) = {
+    [GEN_T_COMMAND] = repro_show_command, [GEN_T_ADDRESS] = repro_show_address,
+    [GEN_T_REPLY] = repro_show_reply,     [GEN_T_DATA] = repro_show_data,
+    [GEN_T_SCRIPT] = repro_show_script,
+};
+
 /* repro_in_child - run the target's decode/check; the child's exit status says how. */
 static int repro_in_child(int target, const char *file, const uint8_t *data, size_t size) {
+  if (target != GEN_T_SERVER && target != GEN_T_CLIENT) {
+    repro_decoders[target](data, size, stdout);
+    return repro_exec_target(target, file);
+  }
   struct repro_printer pr = {stdout, "C:", "S:"};
   struct repro_trace tr = {repro_print_event, &pr};
   char why[512];
-  int bad = 0;
-  switch (target) {
-  case GEN_T_SERVER:
-    bad = repro_server_session(data, size, &tr, why, sizeof why);
-    break;
-  case GEN_T_CLIENT:
-    pr = (struct repro_printer){stdout, "C:", "S:"};
-    bad = repro_client_session(data, size, &tr, why, sizeof why);
-    break;
-  case GEN_T_COMMAND:
-    repro_show_command(data, size, stdout);
-    return repro_exec_target(target, file);
-  case GEN_T_ADDRESS:
-    repro_show_address(data, size, stdout);
-    return repro_exec_target(target, file);
-  case GEN_T_REPLY:
-    repro_show_reply(data, size, stdout);
-    return repro_exec_target(target, file);
-  case GEN_T_DATA:
-    repro_show_data(data, size, stdout);
-    return repro_exec_target(target, file);
-  default:
-    repro_show_script(data, size, stdout);
-    return repro_exec_target(target, file);
-  }
+  int bad = target == GEN_T_SERVER ? repro_server_session(data, size, &tr, why, sizeof why)
+                                   : repro_client_session(data, size, &tr, why, sizeof why);
   fflush(stdout);
   if (bad) {
     printf("== invariant violated: %s\n", why);
@@ -180,31 +217,18 @@ static int repro_local(int target, const char *file, const uint8_t *data, size_t
     _exit(rc);
   }
   close(fds[1]);
-  /* The child's stderr: sanitizer reports, invariant aborts. */
-  char *err = NULL;
-  size_t elen = 0, ecap = 0;
-  for (;;) {
-    if (elen == ecap) {
-      char *ne = realloc(err, ecap ? ecap * 2 : 4096);
-      if (ne == NULL)
-        break;
-      err = ne;
-      ecap = ecap ? ecap * 2 : 4096;
-    }
-    ssize_t n = read(fds[0], err + elen, ecap - elen);
-    if (n <= 0)
-      break;
-    elen += (size_t)n;
-  }
+  /* The child's stderr: sanitizer reports, invariant aborts (what fits in memory). */
+  struct sbuf err = {0};
+  (void)repro_read_fd(fds[0], &err);
   close(fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
-  if (elen > 0) {
+  if (err.len > 0) {
     printf("== the run wrote to stderr (sanitizer report, assertion):\n");
-    fwrite(err, 1, elen, stdout);
+    fwrite(err.p, 1, err.len, stdout);
   }
-  free(err);
+  sbuf_free(&err);
   if (WIFSIGNALED(status)) {
     printf("== crashed: signal %d (%s)\n", WTERMSIG(status), strsignal(WTERMSIG(status)));
     return EXIT_FINDING;
@@ -219,62 +243,25 @@ static int repro_local(int target, const char *file, const uint8_t *data, size_t
 
 /* cmd_repro - options, then a local or a network replay. */
 int cmd_repro(int argc, char **argv) {
-  const char *target = NULL, *net = NULL, *file = NULL;
-  int quiet_ms = 500;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      repro_usage(stdout);
-      return EXIT_OK;
-    }
-    if ((!strcmp(a, "--target") || !strcmp(a, "--net") || !strcmp(a, "--quiet")) && i + 1 >= argc) {
-      fprintf(stderr, "smtpcheck repro: %s needs a value\n", a);
-      return EXIT_USAGE;
-    }
-    if (!strcmp(a, "--target")) {
-      target = argv[++i];
-    } else if (!strcmp(a, "--net")) {
-      net = argv[++i];
-    } else if (!strcmp(a, "--quiet")) {
-      quiet_ms = atoi(argv[++i]);
-      if (quiet_ms <= 0 || quiet_ms > 60000) {
-        fprintf(stderr, "smtpcheck repro: --quiet wants 1..60000 ms\n");
-        return EXIT_USAGE;
-      }
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "smtpcheck repro: unknown option '%s'\n", a);
-      repro_usage(stderr);
-      return EXIT_USAGE;
-    } else if (file == NULL) {
-      file = a;
-    } else {
-      fprintf(stderr, "smtpcheck repro: one FILE only\n");
-      return EXIT_USAGE;
-    }
-  }
-  if (file == NULL) {
-    repro_usage(stderr);
-    return EXIT_USAGE;
-  }
-  int t = target != NULL ? gen_target_from_name(target) : repro_guess(file);
-  if (t < 0 && net == NULL) {
-    fprintf(stderr, "smtpcheck repro: %s; give --target\n",
-            target ? "unknown target" : "cannot tell the target from the path");
-    repro_usage(stderr);
-    return EXIT_USAGE;
-  }
-  size_t size = 0;
-  uint8_t *data = repro_load(file, &size);
-  if (data == NULL)
+  struct repro_args a = {0};
+  int rc = parse_args(argc, argv, &a);
+  if (rc != EXIT_OK)
+    return rc == ARGS_HELP ? EXIT_OK : rc;
+  int t = a.target != NULL ? gen_target_from_name(a.target) : repro_guess(a.file);
+  if (t < 0 && a.net == NULL)
+    return cli_usage_error(&cli, "%s; give --target",
+                           a.target ? "unknown target" : "cannot tell the target from the path");
+  struct sbuf data = {0};
+  if (repro_load(a.file, &data) < 0)
     return EXIT_FINDING;
-  int rc;
-  if (net != NULL) {
-    printf("== %s: replayed against %s\n", file, net);
-    rc = repro_net_session(net, data, size, quiet_ms, stdout);
+  const uint8_t *bytes = (const uint8_t *)(data.p ? data.p : "");
+  if (a.net != NULL) {
+    printf("== %s: replayed against %s\n", a.file, a.net);
+    rc = repro_net_session(a.net, bytes, data.len, a.quiet_ms, stdout);
   } else {
-    printf("== %s: target %s, %zu octets\n", file, gen_target_name((enum gen_target)t), size);
-    rc = repro_local(t, file, data, size);
+    printf("== %s: target %s, %zu octets\n", a.file, gen_target_name((enum gen_target)t), data.len);
+    rc = repro_local(t, a.file, bytes, data.len);
   }
-  free(data);
+  sbuf_free(&data);
   return rc;
 }

@@ -8,8 +8,9 @@
 #include "gen_reply.h"
 #include "gen_session.h"
 
-static const char *const gen_target_names[GEN_T_COUNT] = {"command", "address", "reply", "data",
-                                                          "server",  "client",  "script"};
+#define GEN_T_NAME(e, name) name,
+static const char *const gen_target_names[GEN_T_COUNT] = {GEN_TARGETS(GEN_T_NAME)};
+#undef GEN_T_NAME
 
 /* gen_target_name - by index. */
 const char *gen_target_name(enum gen_target t) {

@@ -6,17 +6,24 @@
 #include "gen_buf.h"
 #include "gen_rand.h"
 
-/* The fuzz targets, in the order of SMTPCHECK_FUZZ_TARGETS (targets/CMakeLists.txt). */
-enum gen_target {
-  GEN_T_COMMAND = 0, /* one command line, no CRLF */
-  GEN_T_ADDRESS,     /* one path "<...>" */
-  GEN_T_REPLY,       /* server replies */
-  GEN_T_DATA,        /* octets after 354 */
-  GEN_T_SERVER,      /* session input: controls + client conversation */
-  GEN_T_CLIENT,      /* session input: controls + server replies */
-  GEN_T_SCRIPT,      /* a conformance-suite script */
-  GEN_T_COUNT
-};
+/* The fuzz targets, in the order of SMTPCHECK_FUZZ_TARGETS (targets/CMakeLists.txt), as
+ * X(ENUM, "name") rows: the enum, the names and the usage lists all come from here. */
+#define GEN_TARGETS(X)                                                                             \
+  X(COMMAND, "command") /* one command line, no CRLF */                                            \
+  X(ADDRESS, "address") /* one path "<...>" */                                                     \
+  X(REPLY, "reply")     /* server replies */                                                       \
+  X(DATA, "data")       /* octets after 354 */                                                     \
+  X(SERVER, "server")   /* session input: controls + client conversation */                        \
+  X(CLIENT, "client")   /* session input: controls + server replies */                             \
+  X(SCRIPT, "script")   /* a conformance-suite script */
+
+#define GEN_T_ENUM(e, name) GEN_T_##e,
+enum gen_target { GEN_TARGETS(GEN_T_ENUM) GEN_T_COUNT };
+#undef GEN_T_ENUM
+
+/* GEN_TARGET_WORDS - " command address ...": the names as one string literal, for usage. */
+#define GEN_T_WORD(e, name) " " name
+#define GEN_TARGET_WORDS GEN_TARGETS(GEN_T_WORD)
 
 /* gen_target_name - "command", "address", ...; NULL if out of range. */
 const char *gen_target_name(enum gen_target t);

@@ -25,6 +25,11 @@ for f in "$work/small"/*; do
 done
 pass "input i does not depend on -n"
 
+# The targets the usage names are the CMake list, in its order.
+help=$("$bin/smtpcheck" gen --help | sed -n 's/^targets: //p')
+[ "$help" = "$targets" ] || fail "gen --help lists '$help', targets/CMakeLists.txt '$targets'"
+pass "gen --help lists the fuzz targets of targets/CMakeLists.txt"
+
 # Usage errors are exit status 2 with a message.
 set +e
 out=$("$bin/smtpcheck" gen --target nosuch -o "$work/x" 2>&1); rc=$?
