@@ -54,6 +54,30 @@ static size_t line_scan(struct smtp_server *s, const char *buf, size_t n) {
   return end;
 }
 
+/* input_line_start - the first octets of a line. Common case: the whole line is in the
+ * caller's buffer, framed by smtp_line_find() and run without a copy. Otherwise the
+ * octets are held with what the scan learnt, so later writes resume after them. */
+static size_t input_line_start(struct smtp_server *s, const char *buf, size_t len) {
+  const size_t limit = SMTP_COMMAND_LINE_MAX;
+  struct smtp_line line;
+  enum smtp_line_status st = smtp_line_find(buf, len, limit, &line);
+  if (st == SMTP_LINE_COMPLETE) {
+    server_command(s, &line);
+    return line.consumed;
+  }
+  if (st == SMTP_LINE_TOO_LONG) {
+    server_skip_begin(s, buf[limit - 1]);
+    return limit;
+  }
+  /* PARTIAL: len < limit octets, no CRLF among them; a CR at the end is not judged yet
+   * (smtp_line_find() leaves it unmarked, as line_scan() does). */
+  memcpy(s->work.line, buf, len);
+  s->line_len = len;
+  s->line_defects = line.defects;
+  s->line_cr = len > 0 && buf[len - 1] == '\r';
+  return len;
+}
+
 /* server_input_line - take octets toward one command line; run it when its CRLF arrives.
  * RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. Only octets not
  * seen before are scanned, whatever the split. Returns octets consumed (at least one
@@ -61,19 +85,15 @@ static size_t line_scan(struct smtp_server *s, const char *buf, size_t n) {
  * plaintext that must not be read (RFC 3207 5). */
 size_t server_input_line(struct smtp_server *s, const char *buf, size_t len) {
   const size_t limit = SMTP_COMMAND_LINE_MAX;
+  if (s->line_len == 0)
+    return input_line_start(s, buf, len);
   size_t room = limit - s->line_len;
   size_t n = len < room ? len : room;
   size_t end = line_scan(s, buf, n);
 
   if (end > 0) {
-    struct smtp_line line = {.defects = s->line_defects};
-    if (s->line_len == 0) {
-      /* Common case: the whole line is in the caller's buffer; no copy. */
-      line.data = buf;
-    } else {
-      memcpy(s->work.line + s->line_len, buf, end);
-      line.data = s->work.line;
-    }
+    struct smtp_line line = {.data = s->work.line, .defects = s->line_defects};
+    memcpy(s->work.line + s->line_len, buf, end);
     line.consumed = s->line_len + end;
     line.len = line.consumed - 2;
     server_line_reset(s);
