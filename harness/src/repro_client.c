@@ -1,5 +1,4 @@
 /* repro_client.c - drive the client engine with a fuzz_client input and check it. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 
 #include "gen_buf.h"
 #include "gen_session.h"
+#include "repro_check.h"
 #include "repro_session.h"
 #include "smtp/client.h"
 #include "smtp/command.h"
@@ -52,28 +52,8 @@ struct cli_run {
   bool mail_ok[CLI_DATA_MAX];   /* the transaction's MAIL got 2xx */
   size_t nmail, completed;
   bool quit_sent, auth_sent, tls;
-  char *why;
-  size_t whylen;
-  bool failed;
+  struct repro_check check; /* the first broken rule */
 };
-
-/* cli_fail - record the first broken rule. */
-static void cli_fail(struct cli_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cli_fail(struct cli_run *r, const char *fmt, ...) {
-  if (r->failed)
-    return;
-  r->failed = true;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->why, r->whylen, fmt, ap);
-  va_end(ap);
-}
-
-/* cli_note - a transcript remark. */
-static void cli_note(struct cli_run *r, const char *text) {
-  if (r->trace != NULL && r->trace->fn != NULL)
-    r->trace->fn(r->trace->ctx, REPRO_EV_NOTE, text, strlen(text));
-}
 
 /* cli_setup - configuration and messages from the controls. */
 static void cli_setup(struct cli_run *r) {
@@ -110,13 +90,8 @@ static void cli_setup(struct cli_run *r) {
 static void cli_on_reply(void *ctx, enum smtp_client_step step, const struct smtp_reply *reply) {
   struct cli_run *r = ctx;
   if (reply->code < 0 || reply->code > 999)
-    cli_fail(r, "reply handed to on_reply has code %d", reply->code);
-  if (r->trace != NULL && r->trace->fn != NULL) {
-    char note[64];
-    snprintf(note, sizeof note, "client takes %d as the reply to %s", reply->code,
-             smtp_step_name(step));
-    cli_note(r, note);
-  }
+    repro_fail(&r->check, "reply handed to on_reply has code %d", reply->code);
+  repro_note(r->trace, "client takes %d as the reply to %s", reply->code, smtp_step_name(step));
   if (step == SMTP_STEP_GREETING || step == SMTP_STEP_DONE)
     return;
   r->replies++;
@@ -168,14 +143,14 @@ static void cli_check_path(struct cli_run *r, const struct smtp_command *cmd,
                            const struct smtp_client_message *m) {
   char got[600];
   if (smtp_path_format(&cmd->path, got, sizeof got) < 0) {
-    cli_fail(r, "client sent a path smtp_path_format cannot write");
+    repro_fail(&r->check, "client sent a path smtp_path_format cannot write");
     return;
   }
   if (cmd->verb == SMTP_VERB_MAIL) {
     char want[300];
     snprintf(want, sizeof want, "<%s>", m->from);
     if (strcmp(got, want) != 0)
-      cli_fail(r, "MAIL FROM:%s, configured sender is %s", got, want);
+      repro_fail(&r->check, "MAIL FROM:%s, configured sender is %s", got, want);
     return;
   }
   for (size_t i = 0; i < m->nrcpts; i++) {
@@ -185,7 +160,7 @@ static void cli_check_path(struct cli_run *r, const struct smtp_command *cmd,
         (strcasecmp(m->rcpts[i], "postmaster") == 0 && strcasecmp(got, "<postmaster>") == 0))
       return;
   }
-  cli_fail(r, "RCPT TO:%s is not a configured recipient", got);
+  repro_fail(&r->check, "RCPT TO:%s is not a configured recipient", got);
 }
 
 /* cli_command - one command line the client sent. */
@@ -195,7 +170,7 @@ static void cli_command(struct cli_run *r, const char *line, size_t len) {
   unsigned offers = smtp_client_offers(r->c);
   r->commands++;
   if (r->quit_sent) {
-    cli_fail(r, "client sent \"%.*s\" after QUIT", (int)(len > 60 ? 60 : len), line);
+    repro_fail(&r->check, "client sent \"%.*s\" after QUIT", (int)(len > 60 ? 60 : len), line);
     return;
   }
   if (smtp_command_parse(line, len, SMTP_EXT_ALL, &cmd, &err) != 0) {
@@ -203,8 +178,8 @@ static void cli_command(struct cli_run *r, const char *line, size_t len) {
                 strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
                              "nopqrstuvwxyz0123456789+/=*") == len;
     if (!sasl)
-      cli_fail(r, "client sent \"%.*s\", which is not a command (%d %s)",
-               (int)(len > 60 ? 60 : len), line, err.code, err.text ? err.text : "");
+      repro_fail(&r->check, "client sent \"%.*s\", which is not a command (%d %s)",
+                 (int)(len > 60 ? 60 : len), line, err.code, err.text ? err.text : "");
     return;
   }
   const struct smtp_client_message *m = cli_current(r);
@@ -212,48 +187,51 @@ static void cli_command(struct cli_run *r, const char *line, size_t len) {
   case SMTP_VERB_EHLO:
   case SMTP_VERB_HELO:
     if (cmd.arg_len != strlen(r->cfg.ehlo) || memcmp(cmd.arg, r->cfg.ehlo, cmd.arg_len) != 0)
-      cli_fail(r, "EHLO/HELO names \"%.*s\", not the configured name", (int)cmd.arg_len, cmd.arg);
+      repro_fail(&r->check, "EHLO/HELO names \"%.*s\", not the configured name", (int)cmd.arg_len,
+                 cmd.arg);
     break;
   case SMTP_VERB_STARTTLS:
     if (r->cfg.starttls == SMTP_CLIENT_TLS_NONE || r->tls || !(offers & SMTP_EXT_STARTTLS))
-      cli_fail(r, "STARTTLS sent though %s", r->tls ? "TLS is up" : "not configured or offered");
+      repro_fail(&r->check, "STARTTLS sent though %s",
+                 r->tls ? "TLS is up" : "not configured or offered");
     break;
   case SMTP_VERB_AUTH:
     if (r->cfg.auth_user == NULL || !(offers & SMTP_EXT_AUTH))
-      cli_fail(r, "AUTH sent though not configured or not offered (RFC 4954 4)");
+      repro_fail(&r->check, "AUTH sent though not configured or not offered (RFC 4954 4)");
     r->auth_sent = true;
     break;
   case SMTP_VERB_MAIL:
     r->nmail++;
     m = cli_current(r);
     if (m == NULL) {
-      cli_fail(r, "MAIL number %zu for %zu message(s)", r->nmail, r->nmsgs);
+      repro_fail(&r->check, "MAIL number %zu for %zu message(s)", r->nmail, r->nmsgs);
       break;
     }
     if (r->cfg.starttls == SMTP_CLIENT_TLS_REQUIRE && !r->tls)
-      cli_fail(r, "MAIL sent in clear though TLS is required");
+      repro_fail(&r->check, "MAIL sent in clear though TLS is required");
     cli_check_path(r, &cmd, m);
     if (cmd.path.is_utf8 && !((offers & SMTP_EXT_SMTPUTF8) && cmd.smtputf8))
-      cli_fail(r, "UTF-8 sender without SMTPUTF8 offered and requested (RFC 6531 3.4)");
+      repro_fail(&r->check, "UTF-8 sender without SMTPUTF8 offered and requested (RFC 6531 3.4)");
     /* fall through */
   case SMTP_VERB_RCPT:
     if (m == NULL) {
-      cli_fail(r, "RCPT before any MAIL");
+      repro_fail(&r->check, "RCPT before any MAIL");
       break;
     }
     if (cmd.verb == SMTP_VERB_RCPT)
       cli_check_path(r, &cmd, m);
     for (size_t i = 0; i < cmd.nparams; i++)
       if (!cli_param_allowed(&cmd.params[i], offers))
-        cli_fail(r, "parameter %.*s of an extension the server did not offer (RFC 5321 4.1.1.11)",
-                 (int)cmd.params[i].key_len, cmd.params[i].key);
+        repro_fail(&r->check,
+                   "parameter %.*s of an extension the server did not offer (RFC 5321 4.1.1.11)",
+                   (int)cmd.params[i].key_len, cmd.params[i].key);
     break;
   case SMTP_VERB_DATA:
     r->ndata_cmds++;
     break;
   case SMTP_VERB_BDAT:
     if (!r->cfg.use_chunking || !(offers & SMTP_EXT_CHUNKING))
-      cli_fail(r, "BDAT sent though CHUNKING not configured or offered (RFC 3030)");
+      repro_fail(&r->check, "BDAT sent though CHUNKING not configured or offered (RFC 3030)");
     r->mode = CLI_BDAT;
     r->bdat_left = cmd.bdat_size;
     r->bdat_last = cmd.bdat_last;
@@ -265,7 +243,8 @@ static void cli_command(struct cli_run *r, const char *line, size_t len) {
   case SMTP_VERB_NOOP:
     break;
   default:
-    cli_fail(r, "client sent %s, which no step of its session needs", smtp_verb_name(cmd.verb));
+    repro_fail(&r->check, "client sent %s, which no step of its session needs",
+               smtp_verb_name(cmd.verb));
   }
   /* RFC 2920 3.1, RFC 3207 4: these end a pipeline group: wait for the reply. */
   switch (cmd.verb) {
@@ -295,7 +274,8 @@ static void cli_content_done(struct cli_run *r, const char *kind, bool raw) {
   size_t i = r->nmail - 1;
   bool failed = r->nmail > 0 && i < CLI_DATA_MAX && (!r->mail_ok[i] || r->rcpt_ok[i] == 0);
   if (!raw && failed && r->content.sb.len == 0) {
-    cli_note(r, "354 though MAIL or every RCPT failed: the client ends DATA with no content");
+    repro_note(r->trace,
+               "354 though MAIL or every RCPT failed: the client ends DATA with no content");
     return;
   }
   if (raw) {
@@ -306,23 +286,23 @@ static void cli_content_done(struct cli_run *r, const char *kind, bool raw) {
   }
   if (r->content.sb.len != r->expect.sb.len ||
       (r->expect.sb.len > 0 && memcmp(r->content.sb.p, r->expect.sb.p, r->expect.sb.len) != 0))
-    cli_fail(r, "%s content differs from the message (%zu octets sent, %zu expected)", kind,
-             r->content.sb.len, r->expect.sb.len);
+    repro_fail(&r->check, "%s content differs from the message (%zu octets sent, %zu expected)",
+               kind, r->content.sb.len, r->expect.sb.len);
   gen_buf_truncate(&r->content, 0);
   r->completed++;
 }
 
 /* cli_decode - walk the client's new output as a server would. */
 static void cli_decode(struct cli_run *r) {
-  while (!r->failed && r->cursor < r->out.sb.len) {
+  while (!r->check.failed && r->cursor < r->out.sb.len) {
     const char *p = r->out.sb.p + r->cursor;
     size_t left = r->out.sb.len - r->cursor;
     if (r->mode == CLI_AWAIT) {
       if (r->replies < r->await_cmd) {
-        cli_fail(r,
-                 "client sent \"%.20s\" before the reply to a command that ends a pipeline "
-                 "group (RFC 2920 3.1)",
-                 p);
+        repro_fail(&r->check,
+                   "client sent \"%.20s\" before the reply to a command that ends a pipeline "
+                   "group (RFC 2920 3.1)",
+                   p);
         return;
       }
       r->mode = CLI_CMD;
@@ -373,7 +353,7 @@ static void cli_decode(struct cli_run *r) {
       return; /* a partial command: wait for the rest */
     size_t len = (size_t)(lf - p) - 1;
     if (memchr(p, '\n', len) != NULL || memchr(p, '\r', len) != NULL)
-      cli_fail(r, "client command line with a bare CR or LF (RFC 5321 2.3.8)");
+      repro_fail(&r->check, "client command line with a bare CR or LF (RFC 5321 2.3.8)");
     r->cursor += len + 2;
     cli_command(r, p, len);
   }
@@ -384,47 +364,48 @@ static void cli_drain(struct cli_run *r) {
   size_t len;
   const char *p = smtp_client_output(r->c, &len);
   if (len > 0) {
-    if (r->trace != NULL && r->trace->fn != NULL)
-      r->trace->fn(r->trace->ctx, REPRO_EV_CLIENT, p, len);
+    repro_emit(r->trace, REPRO_EV_CLIENT, p, len);
     gen_buf_put(&r->out, p, len);
     smtp_client_output_done(r->c, len);
   }
   cli_decode(r);
   bool pipelining = r->cfg.use_pipelining && (smtp_client_offers(r->c) & SMTP_EXT_PIPELINING);
-  if (!r->failed && !pipelining && r->commands > r->replies + 1)
-    cli_fail(r, "%zu commands outstanding without PIPELINING (RFC 2920)", r->commands - r->replies);
+  if (!r->check.failed && !pipelining && r->commands > r->replies + 1)
+    repro_fail(&r->check, "%zu commands outstanding without PIPELINING (RFC 2920)",
+               r->commands - r->replies);
 }
 
 /* cli_check_results - per-message outcomes once the session is over. */
 static void cli_check_results(struct cli_run *r) {
   size_t delivered = 0;
-  for (size_t i = 0; i < r->nmsgs && !r->failed; i++) {
+  for (size_t i = 0; i < r->nmsgs && !r->check.failed; i++) {
     const struct smtp_client_result *res = smtp_client_result(r->c, i);
     if (res == NULL) {
-      cli_fail(r, "no result for message %zu", i);
+      repro_fail(&r->check, "no result for message %zu", i);
       break;
     }
     if (res->rcpts_accepted > r->msgs[i].nrcpts)
-      cli_fail(r, "message %zu: %zu recipients accepted of %zu", i, res->rcpts_accepted,
-               r->msgs[i].nrcpts);
+      repro_fail(&r->check, "message %zu: %zu recipients accepted of %zu", i, res->rcpts_accepted,
+                 r->msgs[i].nrcpts);
     if (res->failed_step == SMTP_STEP_DONE) {
       delivered++;
       if (res->final_code < 200 || res->final_code > 299 || res->rcpts_accepted == 0)
-        cli_fail(r, "message %zu delivered with final code %d and %zu recipients", i,
-                 res->final_code, res->rcpts_accepted);
+        repro_fail(&r->check, "message %zu delivered with final code %d and %zu recipients", i,
+                   res->final_code, res->rcpts_accepted);
     } else if (res->final_code != 0 && (res->final_code < 200 || res->final_code > 599)) {
       /* RFC 5321 4.2: a reply code's first digit is 2-5; anything else is not a reply. */
-      cli_fail(r, "message %zu failed with code %d, not an SMTP reply code (RFC 5321 4.2)", i,
-               res->final_code);
+      repro_fail(&r->check,
+                 "message %zu failed with code %d, not an SMTP reply code (RFC 5321 4.2)", i,
+                 res->final_code);
     }
   }
-  if (!r->failed && delivered > r->completed)
-    cli_fail(r, "%zu message(s) reported delivered, %zu content(s) fully sent", delivered,
-             r->completed);
-  if (!r->failed && smtp_client_state(r->c) == SMTP_CLIENT_FAILED) {
+  if (!r->check.failed && delivered > r->completed)
+    repro_fail(&r->check, "%zu message(s) reported delivered, %zu content(s) fully sent", delivered,
+               r->completed);
+  if (!r->check.failed && smtp_client_state(r->c) == SMTP_CLIENT_FAILED) {
     const char *e = smtp_client_error(r->c);
     if (e == NULL || e[0] == '\0')
-      cli_fail(r, "FAILED without an error message");
+      repro_fail(&r->check, "FAILED without an error message");
   }
 }
 
@@ -433,30 +414,26 @@ static void cli_feed_all(struct cli_run *r) {
   const char *st = r->in->stream;
   size_t len = r->in->stream_len, pos = 0;
   bool stop = false;
-  for (size_t k = 0; pos < len && !r->failed && !stop; k++) {
+  for (size_t k = 0; pos < len && !r->check.failed && !stop; k++) {
     enum smtp_client_state state = smtp_client_state(r->c);
     if (state == SMTP_CLIENT_DONE || state == SMTP_CLIENT_FAILED)
       break;
     size_t end = pos + gen_session_read_len(r->in, GEN_CLI_READS, k, st + pos, len - pos);
-    if (r->trace != NULL && r->trace->fn != NULL)
-      r->trace->fn(r->trace->ctx, REPRO_EV_SERVER, st + pos, end - pos);
-    while (pos < end && !r->failed) {
+    repro_emit(r->trace, REPRO_EV_SERVER, st + pos, end - pos);
+    while (pos < end && !r->check.failed) {
       size_t n = smtp_client_feed(r->c, st + pos, end - pos);
       if (n > end - pos) {
-        cli_fail(r, "feed consumed %zu of %zu octets", n, end - pos);
+        repro_fail(&r->check, "feed consumed %zu of %zu octets", n, end - pos);
         return;
       }
       pos += n;
       cli_drain(r);
       state = smtp_client_state(r->c);
       if (state == SMTP_CLIENT_STARTTLS) {
-        char note[96];
-        snprintf(note, sizeof note, "STARTTLS: discarding %zu unread octets, TLS handshake",
-                 end - pos);
-        cli_note(r, note);
+        repro_note(r->trace, "STARTTLS: discarding %zu unread octets, TLS handshake", end - pos);
         pos = end;
         if (gen_session_ctl(r->in, GEN_CLI_OPTS) & 8u) {
-          cli_note(r, "TLS handshake fails: connection dropped");
+          repro_note(r->trace, "TLS handshake fails: connection dropped");
           stop = true;
           break;
         }
@@ -471,7 +448,7 @@ static void cli_feed_all(struct cli_run *r) {
         break;
       }
       if (n == 0) {
-        cli_fail(r, "client RUNNING with empty output consumed nothing");
+        repro_fail(&r->check, "client RUNNING with empty output consumed nothing");
         return;
       }
     }
@@ -492,39 +469,38 @@ int repro_client_session(const uint8_t *data, size_t size, const struct repro_tr
   gen_session_decode(data, size, &in);
   r->in = &in;
   r->trace = trace;
-  r->why = why;
-  r->whylen = whylen;
+  r->check = (struct repro_check){why, whylen, false};
   cli_setup(r);
   r->c = smtp_client_new(&r->cfg, r->msgs, r->nmsgs, cli_on_reply, r);
   if (r->c == NULL) {
-    cli_fail(r, "smtp_client_new refused a valid configuration");
+    repro_fail(&r->check, "smtp_client_new refused a valid configuration");
     goto out;
   }
   cli_drain(r);
   cli_feed_all(r);
-  if (!r->failed && (gen_session_ctl(&in, GEN_CLI_TLS) & 8u) &&
+  if (!r->check.failed && (gen_session_ctl(&in, GEN_CLI_TLS) & 8u) &&
       smtp_client_state(r->c) == SMTP_CLIENT_RUNNING) {
-    cli_note(r, "server closes the connection");
+    repro_note(r->trace, "server closes the connection");
     smtp_client_eof(r->c);
     cli_drain(r);
     enum smtp_client_state st = smtp_client_state(r->c);
     if (st != SMTP_CLIENT_DONE && st != SMTP_CLIENT_FAILED)
-      cli_fail(r, "still running after the server closed");
+      repro_fail(&r->check, "still running after the server closed");
   }
   enum smtp_client_state st = smtp_client_state(r->c);
-  if (!r->failed && (st == SMTP_CLIENT_DONE || st == SMTP_CLIENT_FAILED)) {
+  if (!r->check.failed && (st == SMTP_CLIENT_DONE || st == SMTP_CLIENT_FAILED)) {
     size_t before = r->out.sb.len;
     size_t n = smtp_client_feed(r->c, "250 OK\r\n", 8);
     cli_drain(r);
     if (n != 0 || r->out.sb.len != before)
-      cli_fail(r, "client read %zu / wrote %zu octets after the session ended", n,
-               r->out.sb.len - before);
+      repro_fail(&r->check, "client read %zu / wrote %zu octets after the session ended", n,
+                 r->out.sb.len - before);
     cli_check_results(r);
   }
 out:
   if (r->c != NULL)
     smtp_client_free(r->c);
-  int rc = r->failed ? -1 : 0;
+  int rc = r->check.failed ? -1 : 0;
   gen_buf_free(&r->out);
   gen_buf_free(&r->content);
   gen_buf_free(&r->expect);

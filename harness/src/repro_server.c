@@ -1,5 +1,4 @@
 /* repro_server.c - drive the server engine with a fuzz_server input and check it. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 
 #include "gen_buf.h"
 #include "gen_session.h"
+#include "repro_check.h"
 #include "repro_session.h"
 #include "smtp/ext.h"
 #include "smtp/reply.h"
@@ -48,36 +48,8 @@ struct srv_run {
   char prev_octet;
   size_t octet_pos;         /* client octets fed so far (octet-wise run) */
   struct smtp_reply *reply; /* scratch, too big for the stack of a fuzz loop */
-  char *why;
-  size_t whylen;
-  bool failed;
+  struct repro_check check; /* the first broken rule */
 };
-
-/* srv_fail - record the first broken rule. */
-static void srv_fail(struct srv_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void srv_fail(struct srv_run *r, const char *fmt, ...) {
-  if (r->failed)
-    return;
-  r->failed = true;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->why, r->whylen, fmt, ap);
-  va_end(ap);
-}
-
-/* srv_note - a transcript remark (only the traced run has a trace). */
-static void srv_note(struct srv_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void srv_note(struct srv_run *r, const char *fmt, ...) {
-  if (r->trace == NULL || r->trace->fn == NULL)
-    return;
-  char text[256];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    r->trace->fn(r->trace->ctx, REPRO_EV_NOTE, text, strlen(text));
-}
 
 /* srv_config - the server configuration the controls choose. */
 static void srv_config(const struct gen_session *in, struct smtp_server_config *cfg) {
@@ -141,12 +113,12 @@ static enum smtp_hook_status srv_answer(struct srv_run *r, char kind,
   unsigned a = srv_next_answer(r);
   gen_buf_putc(&r->log, kind);
   gen_buf_putc(&r->log, (char)('0' + a));
-  srv_note(r, "hook %s -> %s",
-           kind == 'M'   ? "mail"
-           : kind == 'R' ? "rcpt"
-           : kind == 'A' ? "auth"
-                         : "data_end",
-           names[a]);
+  repro_note(r->trace, "hook %s -> %s",
+             kind == 'M'   ? "mail"
+             : kind == 'R' ? "rcpt"
+             : kind == 'A' ? "auth"
+                           : "data_end",
+             names[a]);
   if (a == 1)
     srv_reject_reply(kind, reply);
   if (a >= 2) {
@@ -163,11 +135,12 @@ static enum smtp_hook_status srv_hook_mail(void *ctx, const struct smtp_command 
                                            struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
   if (cmd->verb != SMTP_VERB_MAIL)
-    srv_fail(r, "mail hook called for verb %d", (int)cmd->verb);
+    repro_fail(&r->check, "mail hook called for verb %d", (int)cmd->verb);
   if (r->txn_open)
-    srv_fail(r, "mail hook called inside an open transaction (RFC 5321 4.1.4: nested MAIL)");
+    repro_fail(&r->check,
+               "mail hook called inside an open transaction (RFC 5321 4.1.4: nested MAIL)");
   if (r->cfg.mail_requires_auth && !r->authed)
-    srv_fail(r, "mail hook called before AUTH though mail_requires_auth (530 expected)");
+    repro_fail(&r->check, "mail hook called before AUTH though mail_requires_auth (530 expected)");
   return srv_answer(r, 'M', reply);
 }
 
@@ -176,9 +149,9 @@ static enum smtp_hook_status srv_hook_rcpt(void *ctx, const struct smtp_command 
                                            struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
   if (cmd->verb != SMTP_VERB_RCPT)
-    srv_fail(r, "rcpt hook called for verb %d", (int)cmd->verb);
+    repro_fail(&r->check, "rcpt hook called for verb %d", (int)cmd->verb);
   if (!r->txn_open)
-    srv_fail(r, "rcpt hook called without an accepted MAIL (RFC 5321 3.3: 503 expected)");
+    repro_fail(&r->check, "rcpt hook called without an accepted MAIL (RFC 5321 3.3: 503 expected)");
   return srv_answer(r, 'R', reply);
 }
 
@@ -187,9 +160,9 @@ static void srv_hook_data_begin(void *ctx) {
   struct srv_run *r = ctx;
   gen_buf_putc(&r->log, 'B');
   if (r->in_data)
-    srv_fail(r, "data_begin called twice");
+    repro_fail(&r->check, "data_begin called twice");
   if (!r->txn_open || r->rcpts_ok == 0)
-    srv_fail(r, "message content begins without an accepted RCPT (RFC 5321 3.3)");
+    repro_fail(&r->check, "message content begins without an accepted RCPT (RFC 5321 3.3)");
   r->in_data = true;
 }
 
@@ -197,7 +170,7 @@ static void srv_hook_data_begin(void *ctx) {
 static void srv_hook_data_chunk(void *ctx, const char *data, size_t len) {
   struct srv_run *r = ctx;
   if (!r->in_data)
-    srv_fail(r, "data_chunk outside data_begin .. data_end");
+    repro_fail(&r->check, "data_chunk outside data_begin .. data_end");
   gen_buf_put(&r->content, data, len);
 }
 
@@ -206,7 +179,7 @@ static enum smtp_hook_status srv_hook_data_end(void *ctx, unsigned defects,
                                                struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
   if (!r->in_data)
-    srv_fail(r, "data_end without data_begin");
+    repro_fail(&r->check, "data_end without data_begin");
   r->in_data = false;
   r->txn_open = false;
   gen_buf_printf(&r->log, "E%x", defects);
@@ -227,11 +200,11 @@ static enum smtp_hook_status srv_hook_auth(void *ctx, const char *mechanism, con
                                            struct smtp_hook_reply *reply) {
   struct srv_run *r = ctx;
   if (mechanism == NULL || (user_len > 0 && user == NULL) || (pass_len > 0 && pass == NULL))
-    srv_fail(r, "auth hook given NULL credentials");
+    repro_fail(&r->check, "auth hook given NULL credentials");
   if (r->cfg.auth_requires_tls && !r->tls)
-    srv_fail(r, "auth hook called without TLS though auth_requires_tls (538 expected)");
+    repro_fail(&r->check, "auth hook called without TLS though auth_requires_tls (538 expected)");
   if (r->authed)
-    srv_fail(r, "auth hook called after a successful AUTH (RFC 4954 4: 503 expected)");
+    repro_fail(&r->check, "auth hook called after a successful AUTH (RFC 4954 4: 503 expected)");
   return srv_answer(r, 'A', reply);
 }
 
@@ -242,7 +215,8 @@ static const struct smtp_server_hooks srv_hooks = {
 
 /* srv_on_state - engine state changes, for the transcript. */
 static void srv_on_state(void *ctx, const char *old_state, const char *new_state) {
-  srv_note(ctx, "state %s -> %s", old_state, new_state);
+  const struct srv_run *r = ctx;
+  repro_note(r->trace, "state %s -> %s", old_state, new_state);
 }
 
 /* srv_check_ehlo - an EHLO reply offers only what may be offered now. */
@@ -251,13 +225,13 @@ static void srv_check_ehlo(struct srv_run *r, const struct smtp_reply *rep) {
     return;
   /* RFC 3207 4.2: STARTTLS is not offered once TLS is up. */
   if (r->tls && smtp_reply_keyword(rep, "STARTTLS", NULL, NULL))
-    srv_fail(r, "EHLO under TLS offers STARTTLS (RFC 3207 4.2)");
+    repro_fail(&r->check, "EHLO under TLS offers STARTTLS (RFC 3207 4.2)");
   if (r->cfg.auth_requires_tls && !r->tls && smtp_reply_keyword(rep, "AUTH", NULL, NULL))
-    srv_fail(r, "EHLO offers AUTH in clear though auth_requires_tls");
+    repro_fail(&r->check, "EHLO offers AUTH in clear though auth_requires_tls");
   for (unsigned bit = 1; bit <= SMTP_EXT_AUTH; bit <<= 1) {
     const char *kw = smtp_ext_name(bit);
     if (!(r->cfg.extensions & bit) && kw != NULL && smtp_reply_keyword(rep, kw, NULL, NULL))
-      srv_fail(r, "EHLO offers %s, which the configuration withdrew", kw);
+      repro_fail(&r->check, "EHLO offers %s, which the configuration withdrew", kw);
   }
 }
 
@@ -269,22 +243,21 @@ static void srv_drain(struct srv_run *r) {
     return;
   gen_buf_put(&r->out, p, len);
   smtp_server_output_done(r->s, len);
-  while (!r->failed && r->reply_pos < r->out.sb.len) {
+  while (!r->check.failed && r->reply_pos < r->out.sb.len) {
     const char *at = r->out.sb.p + r->reply_pos;
     ssize_t n = smtp_reply_parse(at, r->out.sb.len - r->reply_pos, r->reply);
     if (n == -2)
       break;
     if (n < 0) {
-      srv_fail(r, "server output is not a reply: \"%.60s\"", at);
+      repro_fail(&r->check, "server output is not a reply: \"%.60s\"", at);
       break;
     }
-    if (r->trace != NULL && r->trace->fn != NULL)
-      r->trace->fn(r->trace->ctx, REPRO_EV_SERVER, at, (size_t)n);
+    repro_emit(r->trace, REPRO_EV_SERVER, at, (size_t)n);
     if (r->reply->defects != 0)
-      srv_fail(r, "server reply \"%.60s\" has defect: %s", at,
-               smtp_reply_defect_text(r->reply->defects & -r->reply->defects));
+      repro_fail(&r->check, "server reply \"%.60s\" has defect: %s", at,
+                 smtp_reply_defect_text(r->reply->defects & -r->reply->defects));
     if (r->nreplies == 0 && r->reply->code != 220 && r->reply->code != 421 && r->reply->code != 554)
-      srv_fail(r, "greeting is %d, not 220/421/554 (RFC 5321 3.1)", r->reply->code);
+      repro_fail(&r->check, "greeting is %d, not 220/421/554 (RFC 5321 3.1)", r->reply->code);
     srv_check_ehlo(r, r->reply);
     if (r->unit_replies == 0)
       r->unit_first = r->reply->code;
@@ -297,9 +270,9 @@ static void srv_drain(struct srv_run *r) {
 
 /* srv_resolve - answer a PENDING hook at once with the input's final decision. */
 static void srv_resolve(struct srv_run *r) {
-  while (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_PENDING) {
+  while (!r->check.failed && smtp_server_state(r->s) == SMTP_SERVER_PENDING) {
     if (r->pending < 2) {
-      srv_fail(r, "engine is PENDING though no hook answered PENDING");
+      repro_fail(&r->check, "engine is PENDING though no hook answered PENDING");
       return;
     }
     bool accept = r->pending == 2;
@@ -321,10 +294,10 @@ static void srv_unit_end(struct srv_run *r) {
     k--;
   bool ok = r->unit_data ? (k == 1 || (k == 2 && r->unit_first == 354)) : k == 1;
   if (!ok)
-    srv_fail(r,
-             "%zu replies to the command ending at client octet %zu; one expected (RFC 5321 "
-             "4.2, RFC 2920)",
-             r->unit_replies, r->octet_pos);
+    repro_fail(&r->check,
+               "%zu replies to the command ending at client octet %zu; one expected (RFC 5321 "
+               "4.2, RFC 2920)",
+               r->unit_replies, r->octet_pos);
   r->unit_replies = 0;
   r->unit_data = false;
 }
@@ -349,30 +322,31 @@ static void srv_account(struct srv_run *r, enum smtp_server_phase before, const 
  * end: check the 220 is complete and last, discard the rest of the read, switch. */
 static size_t srv_starttls(struct srv_run *r, size_t pos, size_t end) {
   if (r->reply_pos != r->out.sb.len)
-    srv_fail(r, "partial reply pending at the STARTTLS switch");
+    repro_fail(&r->check, "partial reply pending at the STARTTLS switch");
   if (r->last_code != 220)
-    srv_fail(r, "STARTTLS state after a %d reply, not 220 (RFC 3207 4)", r->last_code);
+    repro_fail(&r->check, "STARTTLS state after a %d reply, not 220 (RFC 3207 4)", r->last_code);
   if (!r->octetwise) {
     if (r->ntls < SRV_TLS_MAX)
       r->points[r->ntls] = (struct srv_tls_point){pos, end};
     r->ntls++;
   } else {
     if (r->ntls >= r->tls_known || r->ntls >= SRV_TLS_MAX) {
-      srv_fail(r,
-               "STARTTLS entered at octet %zu in line-by-line reads, never there with the "
-               "input's reads",
-               pos);
+      repro_fail(&r->check,
+                 "STARTTLS entered at octet %zu in line-by-line reads, never there with the "
+                 "input's reads",
+                 pos);
       return end;
     }
     if (r->points[r->ntls].at != pos)
-      srv_fail(r,
-               "STARTTLS entered at octet %zu in line-by-line reads but %zu with the "
-               "input's reads: pipelined plaintext consumed (RFC 3207 5, CVE-2011-0411)",
-               pos, r->points[r->ntls].at);
+      repro_fail(&r->check,
+                 "STARTTLS entered at octet %zu in line-by-line reads but %zu with the "
+                 "input's reads: pipelined plaintext consumed (RFC 3207 5, CVE-2011-0411)",
+                 pos, r->points[r->ntls].at);
     end = r->points[r->ntls].to;
     r->ntls++;
   }
-  srv_note(r, "STARTTLS: discarding %zu unread plaintext octets, TLS handshake", end - pos);
+  repro_note(r->trace, "STARTTLS: discarding %zu unread plaintext octets, TLS handshake",
+             end - pos);
   smtp_server_tls_started(r->s);
   r->tls = true;
   r->authed = false;
@@ -382,9 +356,9 @@ static size_t srv_starttls(struct srv_run *r, size_t pos, size_t end) {
   r->unit_replies = 0;
   r->unit_data = false;
   if (!smtp_server_tls_active(r->s))
-    srv_fail(r, "smtp_server_tls_active is false after smtp_server_tls_started");
+    repro_fail(&r->check, "smtp_server_tls_active is false after smtp_server_tls_started");
   if (smtp_server_state(r->s) != SMTP_SERVER_RUNNING)
-    srv_fail(r, "engine not RUNNING after smtp_server_tls_started");
+    repro_fail(&r->check, "engine not RUNNING after smtp_server_tls_started");
   srv_drain(r);
   return end;
 }
@@ -397,14 +371,14 @@ static void srv_closed(struct srv_run *r) {
   size_t len;
   smtp_server_output(r->s, &len);
   if (n != 0 || len != 0)
-    srv_fail(r, "engine consumed %zu octets / wrote %zu after CLOSING", n, len);
+    repro_fail(&r->check, "engine consumed %zu octets / wrote %zu after CLOSING", n, len);
 }
 
 /* srv_feed_all - the input's stream, in the input's reads or in the reference reads. */
 static void srv_feed_all(struct srv_run *r) {
   const char *st = r->in->stream;
   size_t len = r->in->stream_len, pos = 0;
-  for (size_t k = 0; pos < len && !r->failed; k++) {
+  for (size_t k = 0; pos < len && !r->check.failed; k++) {
     if (smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
       break;
     enum smtp_server_phase before = smtp_server_phase(r->s);
@@ -417,12 +391,12 @@ static void srv_feed_all(struct srv_run *r) {
       const char *lf = memchr(st + pos, '\n', len - pos);
       end = lf != NULL ? (size_t)(lf - st) + 1 : len;
     }
-    if (!r->octetwise && r->trace != NULL && r->trace->fn != NULL)
-      r->trace->fn(r->trace->ctx, REPRO_EV_CLIENT, st + pos, end - pos);
-    while (pos < end && !r->failed) {
+    if (!r->octetwise)
+      repro_emit(r->trace, REPRO_EV_CLIENT, st + pos, end - pos);
+    while (pos < end && !r->check.failed) {
       size_t n = smtp_server_feed(r->s, st + pos, end - pos);
       if (n > end - pos) {
-        srv_fail(r, "feed consumed %zu of %zu octets", n, end - pos);
+        repro_fail(&r->check, "feed consumed %zu of %zu octets", n, end - pos);
         return;
       }
       pos += n;
@@ -430,7 +404,7 @@ static void srv_feed_all(struct srv_run *r) {
       srv_resolve(r);
       enum smtp_server_state state = smtp_server_state(r->s);
       if (r->last_code == 221 && state != SMTP_SERVER_CLOSING)
-        srv_fail(r, "221 sent but the engine is not CLOSING (RFC 5321 4.1.1.10)");
+        repro_fail(&r->check, "221 sent but the engine is not CLOSING (RFC 5321 4.1.1.10)");
       r->octet_pos = pos;
       if (r->octetwise && pos == end)
         srv_account(r, before, st + start, end - start);
@@ -440,11 +414,12 @@ static void srv_feed_all(struct srv_run *r) {
       }
       if (state == SMTP_SERVER_CLOSING) {
         if (pos < len)
-          srv_note(r, "server closed: %zu octets never read", len - pos);
+          repro_note(r->trace, "server closed: %zu octets never read", len - pos);
         break;
       }
       if (n == 0) {
-        srv_fail(r, "engine RUNNING with empty output consumed nothing at octet %zu", pos);
+        repro_fail(&r->check, "engine RUNNING with empty output consumed nothing at octet %zu",
+                   pos);
         return;
       }
     }
@@ -454,23 +429,24 @@ static void srv_feed_all(struct srv_run *r) {
 /* srv_finish - the end of the input: a timeout or shutdown if asked, the close checks. */
 static void srv_finish(struct srv_run *r) {
   unsigned c = gen_session_ctl(r->in, GEN_SRV_EXT_C);
-  if (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_RUNNING && (c & 12u)) {
-    srv_note(r, (c & 4u) ? "idle timeout" : "daemon shutdown");
+  if (!r->check.failed && smtp_server_state(r->s) == SMTP_SERVER_RUNNING && (c & 12u)) {
+    repro_note(r->trace, "%s", (c & 4u) ? "idle timeout" : "daemon shutdown");
     if (c & 4u)
       smtp_server_timeout(r->s);
     else
       smtp_server_shutdown(r->s);
     srv_drain(r);
     if (r->last_code != 421 || smtp_server_state(r->s) != SMTP_SERVER_CLOSING)
-      srv_fail(r, "timeout/shutdown gave %d and no CLOSING (421 expected, RFC 5321 3.8)",
-               r->last_code);
+      repro_fail(&r->check, "timeout/shutdown gave %d and no CLOSING (421 expected, RFC 5321 3.8)",
+                 r->last_code);
   }
-  if (!r->failed && r->last_code == 221 && smtp_server_state(r->s) != SMTP_SERVER_CLOSING)
-    srv_fail(r, "221 sent but the engine is not CLOSING");
-  if (!r->failed && smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
+  if (!r->check.failed && r->last_code == 221 && smtp_server_state(r->s) != SMTP_SERVER_CLOSING)
+    repro_fail(&r->check, "221 sent but the engine is not CLOSING");
+  if (!r->check.failed && smtp_server_state(r->s) == SMTP_SERVER_CLOSING)
     srv_closed(r);
-  if (!r->failed && r->reply_pos != r->out.sb.len)
-    srv_fail(r, "the output ends in a partial reply: \"%.60s\"", r->out.sb.p + r->reply_pos);
+  if (!r->check.failed && r->reply_pos != r->out.sb.len)
+    repro_fail(&r->check, "the output ends in a partial reply: \"%.60s\"",
+               r->out.sb.p + r->reply_pos);
 }
 
 /* srv_run_once - one whole run; the engine is freed at the end. */
@@ -479,14 +455,14 @@ static void srv_run_once(struct srv_run *r) {
   r->tls = implicit;
   r->s = smtp_server_new(&r->cfg, &srv_hooks, r, implicit);
   if (r->s == NULL) {
-    srv_fail(r, "smtp_server_new failed");
+    repro_fail(&r->check, "smtp_server_new failed");
     return;
   }
   if (r->trace != NULL && r->trace->fn != NULL)
     smtp_server_set_trace(r->s, srv_on_state, r);
   srv_drain(r);
-  if (r->nreplies != 1 && !r->failed)
-    srv_fail(r, "%zu replies before any input; one greeting expected", r->nreplies);
+  if (r->nreplies != 1 && !r->check.failed)
+    repro_fail(&r->check, "%zu replies before any input; one greeting expected", r->nreplies);
   r->unit_replies = 0;
   srv_feed_all(r);
   srv_finish(r);
@@ -514,18 +490,20 @@ static void srv_same(struct srv_run *a, struct srv_run *b) {
     size_t i = 0;
     while (i < a->out.sb.len && i < b->out.sb.len && a->out.sb.p[i] == b->out.sb.p[i])
       i++;
-    srv_fail(b,
-             "replies depend on read boundaries: they differ from octet %zu (\"%.40s\" vs "
-             "\"%.40s\")",
-             i, i < a->out.sb.len ? a->out.sb.p + i : "", i < b->out.sb.len ? b->out.sb.p + i : "");
+    repro_fail(&b->check,
+               "replies depend on read boundaries: they differ from octet %zu (\"%.40s\" vs "
+               "\"%.40s\")",
+               i, i < a->out.sb.len ? a->out.sb.p + i : "",
+               i < b->out.sb.len ? b->out.sb.p + i : "");
   } else if (!srv_buf_same(&a->content, &b->content)) {
-    srv_fail(b, "message content depends on read boundaries (%zu vs %zu octets)", a->content.sb.len,
-             b->content.sb.len);
+    repro_fail(&b->check, "message content depends on read boundaries (%zu vs %zu octets)",
+               a->content.sb.len, b->content.sb.len);
   } else if (!srv_buf_same(&a->log, &b->log)) {
-    srv_fail(b, "hook calls depend on read boundaries (%s vs %s)", a->log.sb.p ? a->log.sb.p : "",
-             b->log.sb.p ? b->log.sb.p : "");
+    repro_fail(&b->check, "hook calls depend on read boundaries (%s vs %s)",
+               a->log.sb.p ? a->log.sb.p : "", b->log.sb.p ? b->log.sb.p : "");
   } else if (a->ntls != b->ntls) {
-    srv_fail(b, "%zu STARTTLS switches with the input's reads, %zu line by line", a->ntls, b->ntls);
+    repro_fail(&b->check, "%zu STARTTLS switches with the input's reads, %zu line by line", a->ntls,
+               b->ntls);
   }
 }
 
@@ -547,8 +525,7 @@ int repro_server_session(const uint8_t *data, size_t size, const struct repro_tr
   srv_config(&in, &a->cfg);
   b->cfg = a->cfg;
   a->trace = trace;
-  a->why = b->why = why;
-  a->whylen = b->whylen = whylen;
+  a->check = b->check = (struct repro_check){why, whylen, false};
   a->reply = malloc(sizeof *a->reply);
   b->reply = malloc(sizeof *b->reply);
   if (a->reply == NULL || b->reply == NULL) {
@@ -556,16 +533,16 @@ int repro_server_session(const uint8_t *data, size_t size, const struct repro_tr
     goto out;
   }
   srv_run_once(a);
-  if (a->failed)
+  if (a->check.failed)
     goto out;
   b->octetwise = true;
   memcpy(b->points, a->points, sizeof a->points);
   b->tls_known = a->ntls;
   srv_run_once(b);
-  if (b->failed)
+  if (b->check.failed)
     goto out;
   srv_same(a, b);
-  if (b->failed)
+  if (b->check.failed)
     goto out;
   rc = (a->out.failed || b->out.failed) ? -1 : 0;
   if (rc != 0)
