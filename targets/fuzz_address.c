@@ -20,13 +20,6 @@
 /* Every combination of the three options. */
 #define ADDR_OPTION_SETS 8
 
-/* addr_inside - p[0..n) lies inside buf[0..len). */
-static bool addr_inside(const char *buf, size_t len, const char *p, size_t n) {
-  if (n == 0)
-    return true;
-  return p != NULL && p >= buf && n <= len && (size_t)(p - buf) <= len - n;
-}
-
 /* addr_same - two parses describe the same path. */
 static bool addr_same(const struct smtp_path *a, const struct smtp_path *b) {
   return a->local_len == b->local_len && a->domain_len == b->domain_len &&
@@ -42,8 +35,8 @@ static void addr_check_accepted(const char *buf, size_t len, unsigned opts, ssiz
                                 const struct smtp_path *p) {
   FUZZ_CHECK(n >= 2 && (size_t)n <= len, "consumed %zd of %zu octets", n, len);
   FUZZ_CHECK(buf[0] == '<' && buf[n - 1] == '>', "accepted path is not <...>");
-  FUZZ_CHECK(addr_inside(buf, len, p->local, p->local_len), "local part outside the input");
-  FUZZ_CHECK(addr_inside(buf, len, p->domain, p->domain_len), "domain outside the input");
+  FUZZ_CHECK(fuzz_inside(buf, len, p->local, p->local_len), "local part outside the input");
+  FUZZ_CHECK(fuzz_inside(buf, len, p->domain, p->domain_len), "domain outside the input");
   /* RFC 5321 4.5.3.1.1-2 */
   FUZZ_CHECK(p->local_len <= SMTP_LOCAL_PART_MAX, "local part of %zu octets", p->local_len);
   FUZZ_CHECK(p->domain_len <= SMTP_DOMAIN_MAX, "domain of %zu octets", p->domain_len);

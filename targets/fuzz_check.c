@@ -17,6 +17,13 @@ void fuzz_fail(const char *fmt, ...) {
   abort();
 }
 
+/* fuzz_inside - compared by offsets, so a pointer far outside cannot overflow the test. */
+bool fuzz_inside(const char *buf, size_t len, const char *p, size_t n) {
+  if (n == 0)
+    return true;
+  return p != NULL && p >= buf && n <= len && (size_t)(p - buf) <= len - n;
+}
+
 /* fuzz_planted - read the switch once. Every flavour of the fuzz binaries honours it (they
  * are test programs, never shipped), so the replay command ci/fuzz prints reproduces it. */
 int fuzz_planted(void) {

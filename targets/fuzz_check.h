@@ -3,6 +3,7 @@
 #ifndef SMTPCHECK_FUZZ_CHECK_H
 #define SMTPCHECK_FUZZ_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
     if (!(cond))                                                                                   \
       fuzz_fail(__VA_ARGS__);                                                                      \
   } while (0)
+
+/* fuzz_inside - p[0..n) lies inside buf[0..len): a parser's result points into its input
+ * (an empty span may point anywhere). */
+bool fuzz_inside(const char *buf, size_t len, const char *p, size_t n);
 
 /* fuzz_planted - true when the planted-bug switch (env SMTPCHECK_FUZZ_PLANT=1) is on;
  * used by tests/integration/test_fuzz_planted.sh to prove that ci/fuzz catches,

@@ -21,13 +21,6 @@
 /* Room for a rebuilt command: longer than any line the parser accepts. */
 #define CMD_REBUILD_MAX 8192
 
-/* cmd_inside - p[0..n) lies inside line[0..len). */
-static bool cmd_inside(const char *line, size_t len, const char *p, size_t n) {
-  if (n == 0)
-    return true;
-  return p != NULL && p >= line && n <= len && (size_t)(p - line) <= len - n;
-}
-
 /* cmd_check_error - a refusal is a reply the server can send as it is. */
 static void cmd_check_error(const struct smtp_command_error *e) {
   static const int allowed[] = {500, 501, 502, 504, 553, 555};
@@ -46,29 +39,29 @@ static void cmd_check_error(const struct smtp_command_error *e) {
 static void cmd_check_inside(const char *line, size_t len, const struct smtp_command *c) {
   FUZZ_CHECK(c->verb > SMTP_VERB_UNKNOWN && c->verb < SMTP_VERB_COUNT, "verb %d out of range",
              (int)c->verb);
-  FUZZ_CHECK(cmd_inside(line, len, c->arg, c->arg_len), "arg outside the line");
+  FUZZ_CHECK(fuzz_inside(line, len, c->arg, c->arg_len), "arg outside the line");
   FUZZ_CHECK(c->nparams <= SMTP_PARAMS_MAX, "nparams %zu over SMTP_PARAMS_MAX", c->nparams);
   if (c->verb == SMTP_VERB_MAIL || c->verb == SMTP_VERB_RCPT) {
-    FUZZ_CHECK(cmd_inside(line, len, c->path.local, c->path.local_len), "local part outside");
-    FUZZ_CHECK(cmd_inside(line, len, c->path.domain, c->path.domain_len), "domain outside");
+    FUZZ_CHECK(fuzz_inside(line, len, c->path.local, c->path.local_len), "local part outside");
+    FUZZ_CHECK(fuzz_inside(line, len, c->path.domain, c->path.domain_len), "domain outside");
     FUZZ_CHECK(c->path.local_len <= SMTP_LOCAL_PART_MAX, "local part of %zu octets accepted",
                c->path.local_len);
     FUZZ_CHECK(c->path.domain_len <= SMTP_DOMAIN_MAX, "domain of %zu octets accepted",
                c->path.domain_len);
     for (size_t i = 0; i < c->nparams; i++) {
       FUZZ_CHECK(c->params[i].key_len > 0, "parameter %zu has an empty keyword", i);
-      FUZZ_CHECK(cmd_inside(line, len, c->params[i].key, c->params[i].key_len),
+      FUZZ_CHECK(fuzz_inside(line, len, c->params[i].key, c->params[i].key_len),
                  "parameter key outside");
-      FUZZ_CHECK(cmd_inside(line, len, c->params[i].value, c->params[i].value_len),
+      FUZZ_CHECK(fuzz_inside(line, len, c->params[i].value, c->params[i].value_len),
                  "parameter value outside");
     }
-    FUZZ_CHECK(cmd_inside(line, len, c->envid, c->envid_len), "ENVID outside the line");
-    FUZZ_CHECK(cmd_inside(line, len, c->orcpt, c->orcpt_len), "ORCPT outside the line");
+    FUZZ_CHECK(fuzz_inside(line, len, c->envid, c->envid_len), "ENVID outside the line");
+    FUZZ_CHECK(fuzz_inside(line, len, c->orcpt, c->orcpt_len), "ORCPT outside the line");
   }
   if (c->verb == SMTP_VERB_AUTH) {
     FUZZ_CHECK(c->auth_mech_len > 0, "AUTH accepted without a mechanism");
-    FUZZ_CHECK(cmd_inside(line, len, c->auth_mech, c->auth_mech_len), "mechanism outside");
-    FUZZ_CHECK(cmd_inside(line, len, c->auth_initial, c->auth_initial_len),
+    FUZZ_CHECK(fuzz_inside(line, len, c->auth_mech, c->auth_mech_len), "mechanism outside");
+    FUZZ_CHECK(fuzz_inside(line, len, c->auth_initial, c->auth_initial_len),
                "initial response outside");
   }
 }
