@@ -7,7 +7,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages every part of the project needs (build, tests, fuzzing, interop).
 SMTPCHECK_PACKAGES=(cmake make gcc clang libclang-rt-14-dev llvm libssl-dev openssl
-  libcriterion-dev afl++ postfix swaks python3 perl libxml2-utils zip unzip curl msmtp)
+  clang-format libcriterion-dev afl++ postfix swaks python3 perl libxml2-utils zip unzip curl
+  msmtp)
 
 # log - print a step heading.
 log() { printf '\n==> %s\n' "$*"; }

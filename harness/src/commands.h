@@ -11,12 +11,12 @@ enum smtpcheck_exit {
 };
 
 /* Each subcommand takes argv with argv[0] being the subcommand name. */
-int cmd_run(int argc, char **argv);   /* conformance suite against a server */
-int cmd_list(int argc, char **argv);  /* print the catalogue */
-int cmd_send(int argc, char **argv);  /* send one message (swaks-like) */
-int cmd_gen(int argc, char **argv);   /* grammar-generated fuzz corpora */
-int cmd_repro(int argc, char **argv); /* replay a corpus or crash file */
-int cmd_listen(int argc, char **argv); /* act as a server and grade SMTP clients */
+int cmd_run(int argc, char **argv);     /* conformance suite against a server */
+int cmd_list(int argc, char **argv);    /* print the catalogue */
+int cmd_send(int argc, char **argv);    /* send one message (swaks-like) */
+int cmd_gen(int argc, char **argv);     /* grammar-generated fuzz corpora */
+int cmd_repro(int argc, char **argv);   /* replay a corpus or crash file */
+int cmd_listen(int argc, char **argv);  /* act as a server and grade SMTP clients */
 int cmd_metrics(int argc, char **argv); /* print refsmtpd's live counters */
 
 #endif

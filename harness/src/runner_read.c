@@ -18,8 +18,8 @@ long now_ms(void) {
 
 /* verdict - set the outcome once (the first verdict stands). */
 __attribute__((format(printf, 5, 0))) static void verdict(struct session *s, enum test_outcome o,
-                                                         enum script_level level, int line,
-                                                         const char *fmt, va_list ap) {
+                                                          enum script_level level, int line,
+                                                          const char *fmt, va_list ap) {
   if (s->res->outcome != OUTCOME_PASS)
     return;
   s->res->outcome = o;

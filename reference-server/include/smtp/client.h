@@ -21,7 +21,7 @@ enum smtp_client_step {
   SMTP_STEP_RCPT,
   SMTP_STEP_DATA, /* the 354 */
   SMTP_STEP_BDAT,
-  SMTP_STEP_DOT,  /* the reply after the content */
+  SMTP_STEP_DOT, /* the reply after the content */
   SMTP_STEP_RSET,
   SMTP_STEP_QUIT,
   SMTP_STEP_DONE,
@@ -36,8 +36,8 @@ enum smtp_client_tls {
 
 /* One message to send. The content is raw (not dot-stuffed); the engine stuffs it. */
 struct smtp_client_message {
-  const char *from;        /* reverse-path without brackets; "" for <> */
-  const char *const *rcpts;/* forward-paths without brackets */
+  const char *from;         /* reverse-path without brackets; "" for <> */
+  const char *const *rcpts; /* forward-paths without brackets */
   size_t nrcpts;
   const char *content;
   size_t content_len;
@@ -45,12 +45,12 @@ struct smtp_client_message {
 
 /* Session settings; strings must outlive the session. */
 struct smtp_client_config {
-  const char *ehlo;              /* our name */
+  const char *ehlo; /* our name */
   enum smtp_client_tls starttls;
-  const char *auth_user;         /* NULL: no AUTH */
+  const char *auth_user; /* NULL: no AUTH */
   const char *auth_pass;
-  bool use_pipelining;           /* when offered (RFC 2920) */
-  bool use_chunking;             /* BDAT when offered (RFC 3030) */
+  bool use_pipelining; /* when offered (RFC 2920) */
+  bool use_chunking;   /* BDAT when offered (RFC 3030) */
 };
 
 /* Called for every reply the client consumes, in order. */
@@ -67,7 +67,7 @@ enum smtp_client_state {
 
 /* Per-message outcome. */
 struct smtp_client_result {
-  int final_code;         /* reply to end of data, or the failing step's code */
+  int final_code;                    /* reply to end of data, or the failing step's code */
   enum smtp_client_step failed_step; /* SMTP_STEP_DONE when delivered */
   size_t rcpts_accepted;
 };

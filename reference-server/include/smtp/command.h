@@ -64,14 +64,14 @@ struct smtp_command {
   size_t nparams;
   /* Known parameters, decoded. */
   bool has_size;
-  uint64_t size;      /* MAIL SIZE= (RFC 1870) */
+  uint64_t size;       /* MAIL SIZE= (RFC 1870) */
   enum smtp_body body; /* MAIL BODY= */
   bool smtputf8;       /* MAIL SMTPUTF8 (RFC 6531) */
   enum smtp_ret ret;   /* MAIL RET= */
   const char *envid;   /* MAIL ENVID= xtext, undecoded */
   size_t envid_len;
-  unsigned notify;     /* RCPT NOTIFY= bits */
-  const char *orcpt;   /* RCPT ORCPT= addr-type;xtext, undecoded */
+  unsigned notify;   /* RCPT NOTIFY= bits */
+  const char *orcpt; /* RCPT ORCPT= addr-type;xtext, undecoded */
   size_t orcpt_len;
   const char *auth_mech; /* AUTH mechanism */
   size_t auth_mech_len;

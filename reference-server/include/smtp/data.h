@@ -8,19 +8,19 @@
 
 /* Defects seen in a DATA stream (bit flags). */
 enum smtp_data_defect {
-  SMTP_DATA_BARE_CR = 1u << 0,      /* CR not followed by LF */
-  SMTP_DATA_BARE_LF = 1u << 1,      /* LF not preceded by CR */
-  SMTP_DATA_NUL = 1u << 2,          /* NUL octet */
-  SMTP_DATA_LINE_TOO_LONG = 1u << 3,/* a line over 1000 octets with CRLF (4.5.3.1.6) */
-  SMTP_DATA_8BIT = 1u << 4,         /* an octet >= 0x80 */
+  SMTP_DATA_BARE_CR = 1u << 0,       /* CR not followed by LF */
+  SMTP_DATA_BARE_LF = 1u << 1,       /* LF not preceded by CR */
+  SMTP_DATA_NUL = 1u << 2,           /* NUL octet */
+  SMTP_DATA_LINE_TOO_LONG = 1u << 3, /* a line over 1000 octets with CRLF (4.5.3.1.6) */
+  SMTP_DATA_8BIT = 1u << 4,          /* an octet >= 0x80 */
 };
 
 /* Streaming dot-unstuffer. Zero-fill before use; fields are private. */
 struct smtp_unstuffer {
-  int state;         /* private */
-  size_t line_len;   /* private: octets in the current line */
-  unsigned defects;  /* enum smtp_data_defect bits seen so far */
-  uint64_t total;    /* octets of message content produced so far */
+  int state;        /* private */
+  size_t line_len;  /* private: octets in the current line */
+  unsigned defects; /* enum smtp_data_defect bits seen so far */
+  uint64_t total;   /* octets of message content produced so far */
 };
 
 /* smtp_unstuff - consume DATA bytes from in, append the message content (dot-unstuffed,

@@ -29,8 +29,8 @@ enum smtp_line_status {
 /* One line: pointer into the caller's buffer, length without the CRLF. */
 struct smtp_line {
   const char *data;
-  size_t len;      /* octets before CRLF */
-  size_t consumed; /* octets including CRLF (COMPLETE), or 0 */
+  size_t len;       /* octets before CRLF */
+  size_t consumed;  /* octets including CRLF (COMPLETE), or 0 */
   unsigned defects; /* enum smtp_line_defect bits */
 };
 

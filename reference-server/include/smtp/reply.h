@@ -11,16 +11,16 @@
 
 /* Defects the parser reports; a reply with defects is still returned when delimitable. */
 enum smtp_reply_defect {
-  SMTP_REPLY_BARE_LF = 1u << 0,      /* a line ended in LF without CR (2.3.8) */
-  SMTP_REPLY_BARE_CR = 1u << 1,      /* a CR not followed by LF inside a line */
-  SMTP_REPLY_MIXED_CODES = 1u << 2,  /* lines of one reply carry different codes (4.2.1) */
-  SMTP_REPLY_BAD_SEPARATOR = 1u << 3,/* 4th octet neither '-' nor SP (nor end of line) (4.2) */
-  SMTP_REPLY_LINE_TOO_LONG = 1u << 4,/* a line over 512 octets with CRLF (4.5.3.1.5) */
-  SMTP_REPLY_BAD_CODE = 1u << 5,     /* not 3 digits, or first digit not 2-5 (4.2) */
-  SMTP_REPLY_NUL = 1u << 6,          /* a NUL octet */
-  SMTP_REPLY_8BIT = 1u << 7,         /* an octet >= 0x80 in the text */
-  SMTP_REPLY_NO_TEXT_SEP = 1u << 8,  /* "250" alone with no SP: tolerated by 4.2, noted */
-  SMTP_REPLY_TOO_MANY_LINES = 1u << 9,/* more than SMTP_REPLY_LINES_MAX lines */
+  SMTP_REPLY_BARE_LF = 1u << 0,        /* a line ended in LF without CR (2.3.8) */
+  SMTP_REPLY_BARE_CR = 1u << 1,        /* a CR not followed by LF inside a line */
+  SMTP_REPLY_MIXED_CODES = 1u << 2,    /* lines of one reply carry different codes (4.2.1) */
+  SMTP_REPLY_BAD_SEPARATOR = 1u << 3,  /* 4th octet neither '-' nor SP (nor end of line) (4.2) */
+  SMTP_REPLY_LINE_TOO_LONG = 1u << 4,  /* a line over 512 octets with CRLF (4.5.3.1.5) */
+  SMTP_REPLY_BAD_CODE = 1u << 5,       /* not 3 digits, or first digit not 2-5 (4.2) */
+  SMTP_REPLY_NUL = 1u << 6,            /* a NUL octet */
+  SMTP_REPLY_8BIT = 1u << 7,           /* an octet >= 0x80 in the text */
+  SMTP_REPLY_NO_TEXT_SEP = 1u << 8,    /* "250" alone with no SP: tolerated by 4.2, noted */
+  SMTP_REPLY_TOO_MANY_LINES = 1u << 9, /* more than SMTP_REPLY_LINES_MAX lines */
 };
 
 /* One reply line: text after the "NNN-" / "NNN " prefix, without line ending. */
@@ -31,9 +31,9 @@ struct smtp_reply_line {
 
 /* A parsed reply: pointers into the caller's buffer. */
 struct smtp_reply {
-  int code;          /* e.g. 250; the first line's code */
-  unsigned defects;  /* enum smtp_reply_defect bits */
-  size_t nlines;     /* lines seen (may exceed SMTP_REPLY_LINES_MAX) */
+  int code;         /* e.g. 250; the first line's code */
+  unsigned defects; /* enum smtp_reply_defect bits */
+  size_t nlines;    /* lines seen (may exceed SMTP_REPLY_LINES_MAX) */
   struct smtp_reply_line lines[SMTP_REPLY_LINES_MAX];
   const char *raw; /* the whole reply as received, line endings included */
   size_t raw_len;

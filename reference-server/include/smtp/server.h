@@ -20,16 +20,16 @@
 
 /* Configuration shared by many sessions; must outlive them. */
 struct smtp_server_config {
-  const char *hostname;    /* in the greeting and the EHLO reply */
-  const char *greeting;    /* text after "220 hostname ", NULL for "ESMTP refsmtpd" */
-  unsigned extensions;     /* enum smtp_ext bits to offer (STARTTLS/AUTH subject to state) */
-  uint64_t max_size;       /* SIZE limit in octets (RFC 1870); 0 = no limit */
-  unsigned max_recipients; /* per transaction; values below 100 are raised to 100 */
+  const char *hostname;        /* in the greeting and the EHLO reply */
+  const char *greeting;        /* text after "220 hostname ", NULL for "ESMTP refsmtpd" */
+  unsigned extensions;         /* enum smtp_ext bits to offer (STARTTLS/AUTH subject to state) */
+  uint64_t max_size;           /* SIZE limit in octets (RFC 1870); 0 = no limit */
+  unsigned max_recipients;     /* per transaction; values below 100 are raised to 100 */
   const char *auth_mechanisms; /* e.g. "PLAIN LOGIN"; used when SMTP_EXT_AUTH is offered */
-  bool auth_requires_tls;  /* AUTH only offered/accepted after STARTTLS (538 otherwise) */
-  bool mail_requires_auth; /* submission: MAIL before AUTH gets 530 5.7.0 */
-  unsigned max_auth_failures; /* close with 421 after this many 535s; 0 = 3 */
-  unsigned max_errors;     /* close with 421 after this many consecutive 5xx; 0 = 20 */
+  bool auth_requires_tls;      /* AUTH only offered/accepted after STARTTLS (538 otherwise) */
+  bool mail_requires_auth;     /* submission: MAIL before AUTH gets 530 5.7.0 */
+  unsigned max_auth_failures;  /* close with 421 after this many 535s; 0 = 3 */
+  unsigned max_errors;         /* close with 421 after this many consecutive 5xx; 0 = 20 */
 };
 
 /* How a hook answered. */
@@ -64,9 +64,8 @@ struct smtp_server_hooks {
   /* The transaction ended without data_end (RSET, EHLO, STARTTLS, QUIT, close, error). */
   void (*reset)(void *ctx);
   /* AUTH credentials (decoded); ACCEPT gives 235, REJECT gives reply or 535 5.7.8. */
-  enum smtp_hook_status (*auth)(void *ctx, const char *mechanism, const char *user,
-                                size_t user_len, const char *pass, size_t pass_len,
-                                struct smtp_hook_reply *reply);
+  enum smtp_hook_status (*auth)(void *ctx, const char *mechanism, const char *user, size_t user_len,
+                                const char *pass, size_t pass_len, struct smtp_hook_reply *reply);
 };
 
 /* What the daemon must do next besides writing output. */
@@ -129,8 +128,8 @@ void smtp_server_timeout(struct smtp_server *s);
 void smtp_server_shutdown(struct smtp_server *s);
 
 /* Session facts for the daemon's trace header and logs. */
-const char *smtp_server_helo(const struct smtp_server *s);     /* "" before HELO/EHLO */
-bool smtp_server_is_esmtp(const struct smtp_server *s);        /* EHLO (not HELO) */
+const char *smtp_server_helo(const struct smtp_server *s); /* "" before HELO/EHLO */
+bool smtp_server_is_esmtp(const struct smtp_server *s);    /* EHLO (not HELO) */
 bool smtp_server_tls_active(const struct smtp_server *s);
 const char *smtp_server_auth_user(const struct smtp_server *s); /* NULL if not authenticated */
 
