@@ -83,10 +83,27 @@ const char *smtp_verb_name(enum smtp_verb verb) {
   return verb_defs[verb].name;
 }
 
-/* cmd_verb_lookup - RFC 5321 2.4: verbs are case-insensitive. */
+/* cmd_word4 - four octets of v with ASCII letters folded to upper case by clearing bit
+ * 0x20: equal to a word of capital letters exactly when v spells it in any case. */
+static uint32_t cmd_word4(const char *v) {
+  uint32_t w;
+  memcpy(&w, v, 4);
+  return w & 0xdfdfdfdfu;
+}
+
+/* cmd_verb_lookup - RFC 5321 2.4: verbs are case-insensitive. Every verb is four
+ * letters but STARTTLS, so one folded word compare per verb replaces a string compare. */
 static enum smtp_verb cmd_verb_lookup(const char *v, size_t n) {
+  if (n == 8) {
+    if (cmd_word4(v) == cmd_word4("STAR") && cmd_word4(v + 4) == cmd_word4("TTLS"))
+      return SMTP_VERB_STARTTLS;
+    return SMTP_VERB_UNKNOWN;
+  }
+  if (n != 4)
+    return SMTP_VERB_UNKNOWN;
+  uint32_t w = cmd_word4(v);
   for (int i = 1; i < SMTP_VERB_COUNT; i++)
-    if (pu_ieq(v, n, verb_defs[i].name))
+    if (i != SMTP_VERB_STARTTLS && w == cmd_word4(verb_defs[i].name))
       return (enum smtp_verb)i;
   return SMTP_VERB_UNKNOWN;
 }
@@ -262,23 +279,52 @@ static int cmd_args(const char *a, size_t n, unsigned extensions, struct smtp_co
   }
 }
 
+/* cmd_clear - zero the whole command in 64-octet stores (an inline "rep stos" of the
+ * ~700-octet struct was a fifth of the parse time). */
+static void cmd_clear(struct smtp_command *out) {
+  static const uint64_t zero[8];
+  unsigned char *p = (unsigned char *)out;
+  size_t i = 0;
+  for (; i + sizeof zero <= sizeof *out; i += sizeof zero)
+    memcpy(p + i, zero, sizeof zero);
+  memcpy(p + i, zero, sizeof *out - i);
+}
+
+/* cmd_has_control - any octet below 0x20 or 0x7f (DEL) in s[0..n), eight octets at a
+ * time (exact yes/no tests on each word, loaded with memcpy, never past s[n)). */
+static bool cmd_has_control(const char *s, size_t n) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  size_t i = 0;
+  for (; n - i >= 8; i += 8) {
+    uint64_t w, del;
+    memcpy(&w, s + i, 8);
+    del = w ^ (ones * 0x7f);
+    /* (w - 0x20..) & ~w & 0x80..: some octet < 0x20; the same on w ^ 0x7f..: a DEL. */
+    if (((w - ones * 0x20) & ~w & highs) | ((del - ones) & ~del & highs))
+      return true;
+  }
+  for (; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f)
+      return true;
+  }
+  return false;
+}
+
 /* smtp_command_parse - verb, one SP, arguments; every refusal from cmd_errors. */
 int smtp_command_parse(const char *line, size_t len, unsigned extensions, struct smtp_command *out,
                        struct smtp_command_error *err) {
   enum cmd_err e = CMD_ERR_UNKNOWN_VERB;
   size_t n = len;
 
-  memset(out, 0, sizeof *out);
+  cmd_clear(out);
   /* RFC 5321 4.1.1: tolerate trailing white space before CRLF. */
   while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
     n--;
   /* RFC 5321 4.1.2 / 2.3.8: no control octet (NUL, bare CR or LF, ...) in a command. */
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)line[i];
-    if (c < 0x20 || c == 0x7f) {
-      e = CMD_ERR_CONTROL;
-      goto fail;
-    }
+  if (cmd_has_control(line, n)) {
+    e = CMD_ERR_CONTROL;
+    goto fail;
   }
   const char *sp = memchr(line, ' ', n);
   size_t vl = sp != NULL ? (size_t)(sp - line) : n;
@@ -296,7 +342,7 @@ int smtp_command_parse(const char *line, size_t len, unsigned extensions, struct
     return 0;
 fail : {
   enum smtp_verb verb = out->verb;
-  memset(out, 0, sizeof *out);
+  cmd_clear(out);
   out->verb = verb; /* the engine may still want to know what was refused */
 }
   cmd_error_fill(e, err);

@@ -350,3 +350,67 @@ Test(command_parse, names_every_verb_in_upper_case) {
     cr_expect_eq(c.verb, (enum smtp_verb)v, "%s parses back to itself", name);
   }
 }
+
+/* verb_by_name - the verb whose name s[0..n) spells, ASCII letters in either case. */
+static enum smtp_verb verb_by_name(const char *s, size_t n) {
+  for (int v = 1; v < SMTP_VERB_COUNT; v++) {
+    const char *name = smtp_verb_name((enum smtp_verb)v);
+    size_t i = 0;
+    if (strlen(name) != n)
+      continue;
+    while (i < n && (s[i] == name[i] || s[i] == name[i] + ('a' - 'A')))
+      i++;
+    if (i == n)
+      return (enum smtp_verb)v;
+  }
+  return SMTP_VERB_UNKNOWN;
+}
+
+Test(command_parse, knows_a_verb_only_when_each_octet_is_its_letter_in_either_case) {
+  for (int v = 1; v < SMTP_VERB_COUNT; v++) {
+    const char *name = smtp_verb_name((enum smtp_verb)v);
+    size_t n = strlen(name);
+    char line[16];
+    for (size_t pos = 0; pos < n; pos++) {
+      for (int c = 1; c < 256; c++) {
+        memcpy(line, name, n);
+        line[pos] = (char)c;
+        const char *in = guard_copy(line, n);
+        struct smtp_command cmd;
+        struct smtp_command_error err;
+        int rc = smtp_command_parse(in, n, SMTP_EXT_ALL, &cmd, &err);
+        guard_free_all();
+        /* Arguments decide for the verbs that need them; only the verb is checked here. */
+        enum smtp_verb want = verb_by_name(line, n);
+        cr_expect_eq(cmd.verb, want, "%s with %#x at %zu: verb %d", name, (unsigned)c, pos,
+                     cmd.verb);
+        if (want == SMTP_VERB_UNKNOWN)
+          cr_expect_eq(rc, -1);
+      }
+    }
+  }
+}
+
+Test(command_parse, refuses_a_control_octet_at_any_position_and_only_a_control_octet) {
+  static const char base[] = "NOOP 0123456789abcdefghijklmnopqrstuvwxyz";
+  size_t n = sizeof base - 1;
+  char line[sizeof base];
+  for (size_t pos = 5; pos < n; pos++) {
+    for (int c = 0; c < 256; c++) {
+      memcpy(line, base, n);
+      line[pos] = (char)c;
+      /* Trailing SP / HT is trimmed before the check (4.1.1), so HT is content only inside. */
+      const char *in = guard_copy(line, n);
+      struct smtp_command cmd;
+      struct smtp_command_error err;
+      int rc = smtp_command_parse(in, n, SMTP_EXT_ALL, &cmd, &err);
+      guard_free_all();
+      bool control = (c < 0x20 || c == 0x7f) && !(c == '\t' && pos == n - 1);
+      if (control)
+        cr_expect(rc == -1 && err.code == 501 && strcmp(err.enhanced, "5.5.2") == 0,
+                  "%#x at %zu: rc %d", (unsigned)c, pos, rc);
+      else
+        cr_expect_eq(rc, 0, "%#x at %zu refused", (unsigned)c, pos);
+    }
+  }
+}

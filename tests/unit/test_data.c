@@ -1,6 +1,7 @@
 /* test_data.c - DATA transparency (RFC 5321 4.5.2), end of data (4.1.1.4) and smuggling,
  * dot-stuffing, BDAT chunk accounting (RFC 3030). */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -300,4 +301,163 @@ Test(bdat, takes_exactly_the_announced_chunk_size) {
   b.last = true;
   cr_expect_eq(smtp_bdat_take(&b, 3), 3);
   cr_expect_eq(b.total, 13, "total runs across chunks");
+}
+
+/* The unstuffer as first written, one octet at a time: the model the word-at-a-time
+ * fast path must match exactly (content, consumption, end, defects, totals). */
+struct model {
+  int state; /* 0 line start, 1 ".", 2 "." CR, 3 inside a line, 4 CR, 5 done */
+  size_t line_len;
+  unsigned defects;
+  size_t total;
+};
+
+/* model_emit - one content octet and its defects. */
+static void model_emit(struct model *m, char c, char *out, size_t *o) {
+  if (c == '\0')
+    m->defects |= SMTP_DATA_NUL;
+  else if ((unsigned char)c >= 0x80)
+    m->defects |= SMTP_DATA_8BIT;
+  out[(*o)++] = c;
+  m->total++;
+}
+
+/* model_mid - one octet inside a line. */
+static void model_mid(struct model *m, char c, char *out, size_t *o) {
+  if (c == '\r') {
+    m->state = 4;
+    return;
+  }
+  if (c == '\n')
+    m->defects |= SMTP_DATA_BARE_LF;
+  model_emit(m, c, out, o);
+  m->state = 3;
+}
+
+/* model_bare_cr - a held CR not followed by LF. */
+static void model_bare_cr(struct model *m, char *out, size_t *o) {
+  m->defects |= SMTP_DATA_BARE_CR;
+  model_emit(m, '\r', out, o);
+}
+
+/* model_unstuff - RFC 5321 4.5.2 / 4.1.1.4, one octet per step. */
+static size_t model_unstuff(struct model *m, const char *in, size_t len, char *out, size_t *olen) {
+  size_t i = 0, o = 0;
+  while (i < len && m->state != 5) {
+    char c = in[i++];
+    if (++m->line_len > 1000)
+      m->defects |= SMTP_DATA_LINE_TOO_LONG;
+    switch (m->state) {
+    case 0:
+      if (c == '.')
+        m->state = 1;
+      else
+        model_mid(m, c, out, &o);
+      break;
+    case 1:
+      if (c == '\r') {
+        m->state = 2;
+      } else if (c == '.') {
+        model_emit(m, '.', out, &o);
+        m->state = 3;
+      } else {
+        model_mid(m, c, out, &o);
+      }
+      break;
+    case 2:
+      if (c == '\n') {
+        m->state = 5;
+        m->line_len = 0;
+      } else {
+        model_bare_cr(m, out, &o);
+        model_mid(m, c, out, &o);
+      }
+      break;
+    case 3:
+      model_mid(m, c, out, &o);
+      break;
+    default: /* 4: CR held */
+      if (c == '\n') {
+        model_emit(m, '\r', out, &o);
+        model_emit(m, '\n', out, &o);
+        m->state = 0;
+        m->line_len = 0;
+      } else {
+        model_bare_cr(m, out, &o);
+        model_mid(m, c, out, &o);
+      }
+      break;
+    }
+  }
+  *olen = o;
+  return i;
+}
+
+/* rng_next - xorshift64, fixed seed: the same inputs on every run. */
+static uint64_t rng_next(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+/* random_wire - DATA-like bytes: text runs of 0-1200 octets, many near 1000 (so word-sized steps,
+ * 1000 octet lines and NUL / 8-bit octets occur), CRLF, bare CR / LF, leading dots, marks. */
+static size_t random_wire(uint64_t *s, char *buf, size_t cap) {
+  static const char *const pieces[] = {"\r\n",      "\r\n",  "\r\n", "\r", "\n",   ".",   "..",
+                                       "\r\n.\r\n", "\r\n.", ".\r",  "\0", "\x80", "\xff"};
+  size_t n = 0;
+  while (n + 1300 < cap) {
+    uint64_t r = rng_next(s);
+    if (r % 3 == 0) {
+      size_t run = (size_t)(rng_next(s) % 40);
+      if (r % 7 == 0)
+        run = 994 + (size_t)(rng_next(s) % 9); /* around the 1000-octet line limit */
+      else if (r % 11 == 0)
+        run = (size_t)(rng_next(s) % 1200);
+      for (size_t k = 0; k < run; k++)
+        buf[n++] = (char)('a' + k % 26);
+    } else {
+      const char *p = pieces[(r >> 8) % (sizeof pieces / sizeof pieces[0])];
+      size_t pl = p[0] == '\0' ? 1 : strlen(p);
+      memcpy(buf + n, p, pl);
+      n += pl;
+    }
+    if (r % 97 == 0)
+      break;
+  }
+  return n;
+}
+
+Test(unstuff, matches_the_octet_at_a_time_model_on_random_input_in_random_pieces) {
+  static char wire[16384], got[16384 + 2], want[16384 + 2];
+  uint64_t seed = 0x9e3779b97f4a7c15u;
+  for (int round = 0; round < 400; round++) {
+    size_t len = random_wire(&seed, wire, sizeof wire);
+    struct smtp_unstuffer u;
+    struct model m;
+    memset(&u, 0, sizeof u);
+    memset(&m, 0, sizeof m);
+    size_t at = 0, got_len = 0, want_len = 0;
+    bool done = false;
+    while (at < len && !done) {
+      size_t step = round % 4 == 0 ? len - at : 1 + (size_t)(rng_next(&seed) % 64);
+      size_t n = step < len - at ? step : len - at;
+      const char *piece = guard_copy(wire + at, n);
+      size_t w = 0, mw = 0;
+      size_t used = smtp_unstuff(&u, piece, n, got + got_len, &w, &done);
+      size_t mused = model_unstuff(&m, piece, n, want + want_len, &mw);
+      guard_free_all();
+      cr_assert_eq(used, mused, "round %d at %zu: consumed %zu, model %zu", round, at, used, mused);
+      cr_assert_eq(done, m.state == 5, "round %d at %zu: done differs", round, at);
+      cr_assert_eq(w, mw, "round %d at %zu: wrote %zu, model %zu", round, at, w, mw);
+      got_len += w;
+      want_len += mw;
+      at += used;
+    }
+    cr_assert(memcmp(got, want, got_len) == 0, "round %d: content differs", round);
+    cr_assert_eq(u.defects, m.defects, "round %d: defects %#x, model %#x", round, u.defects,
+                 m.defects);
+    cr_assert_eq(u.total, (uint64_t)m.total, "round %d: totals differ", round);
+  }
 }
