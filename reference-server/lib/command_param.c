@@ -30,6 +30,8 @@ static bool param_value_ok(const char *v, size_t n, bool utf8) {
     return false;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)v[i];
+    if (c >= 33 && c <= 126 && c != '=')
+      continue; /* the common case first */
     if (c >= 0x80 && utf8) {
       size_t k = pu_utf8_len(v + i, n - i);
       if (k == 0)
@@ -189,20 +191,24 @@ static bool param_auth(const struct smtp_param *p, struct smtp_command *out) {
 /* One known parameter: keyword, the verb it belongs to, the extensions that allow it. */
 struct param_def {
   const char *key;
+  size_t key_len; /* strlen(key): most keywords are told apart by length alone */
   enum smtp_verb verb;
   unsigned extensions; /* any one of these bits */
   bool (*decode)(const struct smtp_param *p, struct smtp_command *out);
 };
 
+/* A keyword and its length, for one row of param_defs. */
+#define KEY(k) k, sizeof k - 1
+
 static const struct param_def param_defs[] = {
-    {"SIZE", SMTP_VERB_MAIL, SMTP_EXT_SIZE, param_size},
-    {"BODY", SMTP_VERB_MAIL, SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME, param_body},
-    {"SMTPUTF8", SMTP_VERB_MAIL, SMTP_EXT_SMTPUTF8, param_smtputf8},
-    {"RET", SMTP_VERB_MAIL, SMTP_EXT_DSN, param_ret},
-    {"ENVID", SMTP_VERB_MAIL, SMTP_EXT_DSN, param_envid},
-    {"AUTH", SMTP_VERB_MAIL, SMTP_EXT_AUTH, param_auth},
-    {"NOTIFY", SMTP_VERB_RCPT, SMTP_EXT_DSN, param_notify},
-    {"ORCPT", SMTP_VERB_RCPT, SMTP_EXT_DSN, param_orcpt},
+    {KEY("SIZE"), SMTP_VERB_MAIL, SMTP_EXT_SIZE, param_size},
+    {KEY("BODY"), SMTP_VERB_MAIL, SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME, param_body},
+    {KEY("SMTPUTF8"), SMTP_VERB_MAIL, SMTP_EXT_SMTPUTF8, param_smtputf8},
+    {KEY("RET"), SMTP_VERB_MAIL, SMTP_EXT_DSN, param_ret},
+    {KEY("ENVID"), SMTP_VERB_MAIL, SMTP_EXT_DSN, param_envid},
+    {KEY("AUTH"), SMTP_VERB_MAIL, SMTP_EXT_AUTH, param_auth},
+    {KEY("NOTIFY"), SMTP_VERB_RCPT, SMTP_EXT_DSN, param_notify},
+    {KEY("ORCPT"), SMTP_VERB_RCPT, SMTP_EXT_DSN, param_orcpt},
 };
 
 /* param_check - is this one parameter allowed and well-formed? */
@@ -210,7 +216,7 @@ static int param_check(const struct smtp_param *p, unsigned extensions, struct s
                        enum cmd_err *e) {
   for (size_t i = 0; i < sizeof param_defs / sizeof param_defs[0]; i++) {
     const struct param_def *d = &param_defs[i];
-    if (d->verb != out->verb || !pu_ieq(p->key, p->key_len, d->key))
+    if (d->verb != out->verb || d->key_len != p->key_len || !pu_ieqn(p->key, d->key, d->key_len))
       continue;
     if (!(extensions & d->extensions))
       break; /* RFC 5321 4.1.1.11: a parameter of an extension not offered is 555 */
