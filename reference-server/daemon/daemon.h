@@ -74,6 +74,7 @@ struct txn {
 /* Why a session's deadline exists. */
 enum session_timer {
   TIMER_IDLE = 0,    /* RFC 5321 4.5.3.2 command/data timeouts */
+  TIMER_LINE,        /* --command-deadline: a started command line must end by now */
   TIMER_HANDSHAKE,   /* TLS handshake limit */
   TIMER_AUTH_DELAY,  /* a failed AUTH waits before its 535 */
   TIMER_CLOSE_GRACE, /* the last reply could not be delivered: give up */
@@ -101,6 +102,8 @@ struct session {
   size_t in_len;
   uint64_t deadline_ms;
   enum session_timer timer;
+  uint64_t line_started_ms; /* first octet of the unfinished command line; 0: none */
+  bool line_cr;             /* the last octet the engine took was a CR */
   uint64_t opened_ms;
   unsigned auth_failures;
   unsigned char ipkey[16];

@@ -20,6 +20,7 @@ enum opt_id {
   OPT_MAX_RECIPIENTS,
   OPT_TIMEOUT_COMMAND,
   OPT_TIMEOUT_DATA,
+  OPT_COMMAND_DEADLINE,
   OPT_TIMEOUT_TLS,
   OPT_MAX_SESSIONS,
   OPT_MAX_PER_IP,
@@ -61,6 +62,7 @@ static const struct opt_spec opt_table[] = {
     {"max-recipients", OPT_MAX_RECIPIENTS, true},
     {"timeout-command", OPT_TIMEOUT_COMMAND, true},
     {"timeout-data", OPT_TIMEOUT_DATA, true},
+    {"command-deadline", OPT_COMMAND_DEADLINE, true},
     {"timeout-tls", OPT_TIMEOUT_TLS, true},
     {"max-sessions", OPT_MAX_SESSIONS, true},
     {"max-per-ip", OPT_MAX_PER_IP, true},
@@ -99,6 +101,8 @@ void options_usage(FILE *f) {
         "  --max-recipients N             recipients per message (at least 100; 100)\n"
         "  --timeout-command SECS         idle limit between commands (300, RFC 5321 4.5.3.2)\n"
         "  --timeout-data SECS            idle limit inside message data (180)\n"
+        "  --command-deadline SECS        a command line must end this long after its first\n"
+        "                                 octet, however it trickles in (the command timeout)\n"
         "  --timeout-tls SECS             TLS handshake limit (30)\n"
         "  --max-sessions N               concurrent sessions (10000); more get 421\n"
         "  --max-per-ip N                 concurrent sessions per client address (0 = none)\n"
@@ -323,6 +327,10 @@ static enum options_result apply(struct refsmtpd_options *o, const struct opt_sp
     if (parse_uint(val, 1, 86400, &o->timeout_data) != 0)
       return fail(err, cap, "--timeout-data: '%s' is not 1 to 86400 seconds", val);
     break;
+  case OPT_COMMAND_DEADLINE:
+    if (parse_uint(val, 1, 86400, &o->command_deadline) != 0)
+      return fail(err, cap, "--command-deadline: '%s' is not 1 to 86400 seconds", val);
+    break;
   case OPT_TIMEOUT_TLS:
     if (parse_uint(val, 1, 3600, &o->timeout_tls) != 0)
       return fail(err, cap, "--timeout-tls: '%s' is not 1 to 3600 seconds", val);
@@ -486,5 +494,9 @@ enum options_result options_parse(struct refsmtpd_options *o, int argc, char **a
     if (r != OPTIONS_OK)
       return r;
   }
+  /* Unset, the per-line deadline is the command timeout: without it a client sending
+   * one octet at a time just inside the timeout would hold a session for ever. */
+  if (o->command_deadline == 0)
+    o->command_deadline = o->timeout_command;
   return validate(o, err, errcap);
 }

@@ -51,9 +51,10 @@ struct refsmtpd_options {
   const char *hostname; /* NULL: gethostname() */
   uint64_t max_size;    /* RFC 1870 SIZE; 0 = no limit */
   unsigned max_recipients;
-  unsigned timeout_command; /* seconds, RFC 5321 4.5.3.2.7: 5 minutes */
-  unsigned timeout_data;    /* seconds, RFC 5321 4.5.3.2.5-6: 3 minutes per block */
-  unsigned timeout_tls;     /* seconds for a TLS handshake */
+  unsigned timeout_command;  /* seconds, RFC 5321 4.5.3.2.7: 5 minutes */
+  unsigned timeout_data;     /* seconds, RFC 5321 4.5.3.2.5-6: 3 minutes per block */
+  unsigned command_deadline; /* seconds from a command line's first octet to its CRLF */
+  unsigned timeout_tls;      /* seconds for a TLS handshake */
   unsigned max_sessions;
   unsigned max_per_ip; /* 0 = no limit */
   bool no_store;       /* accept and discard (benchmarks) */

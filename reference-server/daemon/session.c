@@ -29,13 +29,57 @@ static void set_events(struct session *s, uint32_t events) {
     s->events = events;
 }
 
-/* idle_timeout - refresh the RFC 5321 4.5.3.2 timer for the engine's current phase. */
+/* timer_reads - the armed timer is one that client octets move (idle or per line). */
+static bool timer_reads(const struct session *s) {
+  return s->timer == TIMER_IDLE || s->timer == TIMER_LINE;
+}
+
+/* idle_timeout - refresh the RFC 5321 4.5.3.2 timer for the engine's current phase, or
+ * arm the per-line deadline when it comes first. */
 static void idle_timeout(struct session *s) {
   const struct refsmtpd_options *o = s->d->opt;
   /* 4.5.3.2.5-6: 3 minutes per data block; 4.5.3.2.7: 5 minutes between commands. */
   unsigned secs =
       smtp_server_phase(s->srv) == SMTP_PHASE_DATA ? o->timeout_data : o->timeout_command;
-  daemon_set_deadline(s, TIMER_IDLE, (uint64_t)secs * 1000);
+  uint64_t ms = (uint64_t)secs * 1000;
+  if (s->line_started_ms != 0) {
+    /* Reads do not extend a line that has begun: one octet per interval just inside the
+     * idle timeout must not hold the session for ever (slowloris). Content in DATA keeps
+     * only the per-block timeout: a big message is legal, a slow line is not. */
+    uint64_t end = s->line_started_ms + (uint64_t)o->command_deadline * 1000;
+    uint64_t now = daemon_now_ms();
+    uint64_t left = end > now ? end - now : 0;
+    if (left < ms) {
+      daemon_set_deadline(s, TIMER_LINE, left);
+      return;
+    }
+  }
+  daemon_set_deadline(s, TIMER_IDLE, ms);
+}
+
+/* crlf_in - does p[0..n) end a line (a CR held from the last octets counts)? */
+static bool crlf_in(const struct session *s, const char *p, size_t n) {
+  const char *lf = memchr(p, '\n', n);
+  while (lf != NULL) {
+    if (lf > p ? lf[-1] == '\r' : s->line_cr)
+      return true;
+    lf = memchr(lf + 1, '\n', n - (size_t)(lf + 1 - p));
+  }
+  return false;
+}
+
+/* line_clock - the engine took p[0..n): start, keep or stop the clock of the unfinished
+ * command line. RFC 5321 2.3.8: only CRLF ends a line, so a line held after octets with
+ * a CRLF began among them, in this read. True if the clock changed. */
+static bool line_clock(struct session *s, const char *p, size_t n) {
+  uint64_t before = s->line_started_ms;
+  if (smtp_server_phase(s->srv) != SMTP_PHASE_COMMAND || !smtp_server_line_pending(s->srv))
+    s->line_started_ms = 0;
+  else if (s->line_started_ms == 0 || crlf_in(s, p, n))
+    s->line_started_ms = daemon_now_ms();
+  if (n > 0)
+    s->line_cr = p[n - 1] == '\r';
+  return s->line_started_ms != before;
 }
 
 /* send_some - write up to len octets; *sent gets the count. */
@@ -129,6 +173,7 @@ static int deliver(struct session *s, const char *p, size_t len) {
   size_t n = 0;
   if (smtp_server_state(s->srv) == SMTP_SERVER_RUNNING)
     n = smtp_server_feed(s->srv, p, len);
+  line_clock(s, p, n);
   switch (smtp_server_state(s->srv)) {
   case SMTP_SERVER_STARTTLS:
     /* RFC 3207 5, CVE-2011-0411: plaintext after STARTTLS must not survive into TLS. */
@@ -138,7 +183,7 @@ static int deliver(struct session *s, const char *p, size_t len) {
     break;
   }
   /* The phase may have changed (354 starts DATA): time the next read accordingly. */
-  if (s->timer == TIMER_IDLE)
+  if (timer_reads(s))
     idle_timeout(s);
   return keep_input(s, p + n, len - n);
 }
@@ -148,6 +193,9 @@ static bool feed_kept(struct session *s) {
   size_t n = smtp_server_feed(s->srv, s->in, s->in_len);
   if (n == 0)
     return false;
+  /* Kept octets are old, not client activity: re-arm only if the line clock moved. */
+  if (line_clock(s, s->in, n) && timer_reads(s))
+    idle_timeout(s);
   s->in_len -= n;
   if (s->in_len > 0)
     memmove(s->in, s->in + n, s->in_len);
@@ -317,7 +365,7 @@ static void on_readable(struct session *s) {
     s->eof = true;
     return;
   }
-  if (s->timer == TIMER_IDLE && !s->handshaking)
+  if (timer_reads(s) && !s->handshaking)
     idle_timeout(s);
   if (s->tls == NULL) {
     if (deliver(s, d->rbuf, (size_t)n) != 0)
@@ -374,13 +422,17 @@ void session_timeout(struct session *s) {
     break;
   }
   case TIMER_IDLE:
+  case TIMER_LINE:
     if (s->in_batch) {
       idle_timeout(s); /* the disk is slow, not the client: wait for the worker */
       return;
     }
-    if (!s->d->opt->quiet)
+    if (!s->d->opt->quiet && s->timer == TIMER_LINE)
+      log_msg("session %llu command line not finished in %u s (--command-deadline)",
+              (unsigned long long)s->id, s->d->opt->command_deadline);
+    else if (!s->d->opt->quiet)
       log_msg("session %llu timeout (RFC 5321 4.5.3.2)", (unsigned long long)s->id);
-    /* RFC 5321 4.5.3.2: 421 and close after the timeout. */
+    /* RFC 5321 4.5.3.2: 421 4.4.2 and close after the timeout. */
     smtp_server_timeout(s->srv);
     daemon_set_deadline(s, TIMER_CLOSE_GRACE, CLOSE_GRACE_MS);
     break;

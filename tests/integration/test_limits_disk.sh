@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_limits_disk.sh - refsmtpd's Maildir on a 1 MiB tmpfs fills up in the middle of a load.
-# A message that could not be stored must not get 250: it gets a transient 4xx (RFC 5321
-# 4.3.2: 452 insufficient system storage, or 451 local error), every 250 is in new/ whole,
+# A message that could not be stored must not get 250: it gets 452 4.3.1 (RFC 5321 4.3.2:
+# insufficient system storage; RFC 3463 4.3.1: mail system full; 451 4.3.0 is for other
+# local errors, and would hide the cause from the client), every 250 is in new/ whole,
 # no partial file is left in new/ or tmp/, the daemon stays up, and once space is freed
 # it delivers again. Needs root (mount); fails rather than skips without it.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
@@ -28,9 +29,11 @@ rejected=$(grep -c '^REJECT ' "$work/acks" || true)
 [ "$acked" -gt 0 ] || fail "no message was accepted before the disk filled"
 [ "$rejected" -gt 0 ] || fail "the 1 MiB disk never filled (all $acked messages accepted?)"
 pass "$acked messages stored, $rejected refused once the disk was full"
-bad_codes=$(awk '/^REJECT / && $3 !~ /^4(51|52)$/ {print $3}' "$work/acks" | sort | uniq -c)
-[ -z "$bad_codes" ] || fail "a message that could not be stored got other than 451/452: $bad_codes"
-pass "every refused message got 451 or 452 (transient: the client will retry)"
+bad_codes=$(awk '/^REJECT / && $3 != "452" {print $3}' "$work/acks" | sort | uniq -c)
+[ -z "$bad_codes" ] || fail "a message refused for want of disk space got other than 452: $bad_codes"
+pass "every refused message got 452 (ENOSPC: insufficient system storage, transient)"
+assert_contains "$(cat "$work/load.json")" "452 4.3.1 Insufficient system storage" \
+  "the refusal carries the enhanced code 4.3.1 (RFC 3463: mail system full)"
 kill -0 "$REFSMTPD_PID" 2>/dev/null || fail "refsmtpd died when the disk filled"
 out=$(python3 "$BENCH_TOOLS/maildir_verify.py" --maildir "$md" --tag "$tag" --size 20000 \
   --ack-log "$work/acks" --expect-count "$acked") || {

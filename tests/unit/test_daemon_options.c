@@ -25,6 +25,7 @@ Test(daemon_options, a_minimal_command_line_gets_the_rfc_default_timeouts) {
   cr_assert_str_eq(o.maildir, "/tmp/m");
   cr_assert_eq(o.timeout_command, 300, "RFC 5321 4.5.3.2.7: 5 minutes");
   cr_assert_eq(o.timeout_data, 180, "RFC 5321 4.5.3.2.5: 3 minutes");
+  cr_assert_eq(o.command_deadline, 300, "a command line must end within the command timeout");
   cr_assert_eq(o.max_recipients, 100, "RFC 5321 4.5.3.1.8");
   cr_assert_eq(o.ndomains, 0);
   cr_assert_not(o.no_store);
@@ -92,6 +93,24 @@ Test(daemon_options, every_option_is_stored_in_both_spellings) {
   cr_assert_str_eq(o.auth_users, "users");
   cr_assert(o.allow_plain_auth);
   cr_assert(o.quiet);
+}
+
+Test(daemon_options, the_command_deadline_follows_the_command_timeout_unless_given) {
+  const char *follows[] = {"refsmtpd",   "--listen",          "127.0.0.1:25",
+                           "--no-store", "--timeout-command", "7"};
+  const char *given[] = {"refsmtpd",           "--listen", "127.0.0.1:25",      "--no-store",
+                         "--command-deadline", "3",        "--timeout-command", "7"};
+  const char *longer[] = {"refsmtpd", "--listen", "127.0.0.1:25", "--no-store",
+                          "--command-deadline=600"};
+  struct refsmtpd_options o;
+  char err[256];
+  cr_assert_eq(parse(&o, ARGC(follows), follows, err, sizeof(err)), OPTIONS_OK, "%s", err);
+  cr_assert_eq(o.command_deadline, 7, "unset, it is the command timeout given after it");
+  cr_assert_eq(parse(&o, ARGC(given), given, err, sizeof(err)), OPTIONS_OK, "%s", err);
+  cr_assert_eq(o.command_deadline, 3);
+  cr_assert_eq(o.timeout_command, 7);
+  cr_assert_eq(parse(&o, ARGC(longer), longer, err, sizeof(err)), OPTIONS_OK, "%s", err);
+  cr_assert_eq(o.command_deadline, 600, "a deadline longer than the idle timeout is allowed");
 }
 
 Test(daemon_options, relay_and_metrics_options_are_stored_with_their_defaults) {
@@ -188,6 +207,9 @@ static struct bad_case bad_cases[] = {
     {{"--listen", "127.0.0.1:25", "--no-store", "--max-recipients", "99"}, "100"},
     {{"--listen", "127.0.0.1:25", "--no-store", "--timeout-command", "0"}, "--timeout-command"},
     {{"--listen", "127.0.0.1:25", "--no-store", "--timeout-data", "x"}, "--timeout-data"},
+    {{"--listen", "127.0.0.1:25", "--no-store", "--command-deadline", "0"}, "--command-deadline"},
+    {{"--listen", "127.0.0.1:25", "--no-store", "--command-deadline", "86401"},
+     "--command-deadline"},
     {{"--listen", "127.0.0.1:25", "--no-store", "--max-sessions", "0"}, "--max-sessions"},
     {{"--listen", "127.0.0.1:25", "--no-store", "--domain", "a b"}, "--domain"},
     {{"--listen", "127.0.0.1:25", "--no-store", "--domain", ""}, "--domain"},

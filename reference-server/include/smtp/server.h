@@ -112,6 +112,9 @@ void smtp_server_output_done(struct smtp_server *s, size_t n);
 enum smtp_server_state smtp_server_state(const struct smtp_server *s);
 /* smtp_server_phase - which timeout applies. */
 enum smtp_server_phase smtp_server_phase(const struct smtp_server *s);
+/* smtp_server_line_pending - part of a command line (or SASL response line) has
+ * arrived without its CRLF: the daemon's per-line deadline runs. */
+bool smtp_server_line_pending(const struct smtp_server *s);
 
 /* smtp_server_resume - answer a PENDING hook; the engine queues the reply and returns
  * to RUNNING (or CLOSING). */
