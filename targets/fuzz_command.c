@@ -130,12 +130,13 @@ static int cmd_rebuild(const struct smtp_command *c, char *out, size_t cap) {
   return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
-/* cmd_planted - the deliberate bug of the planted-crash test: a VRFY whose argument starts
- * with 'b' ("VRFY bug") reads past a heap block, which ASan reports; builds without ASan
- * abort right after, so the plant crashes every flavour (see fuzz_planted()). The trigger
- * is one octet deep so that a short, loaded CI run finds it every time. */
+/* cmd_planted - the deliberate bug of the planted-crash test: any VRFY with an argument
+ * ("VRFY bug") reads past a heap block, which ASan reports; builds without ASan abort right
+ * after, so the plant crashes every flavour (see fuzz_planted()). The seeds reach it, so a
+ * short, loaded CI run finds it every time: the test is of the pipeline (find, minimise,
+ * store, reproduce), not of the fuzzer's luck. */
 static void cmd_planted(const struct smtp_command *c) {
-  if (!fuzz_planted() || c->verb != SMTP_VERB_VRFY || c->arg_len < 1 || c->arg[0] != 'b')
+  if (!fuzz_planted() || c->verb != SMTP_VERB_VRFY || c->arg_len < 1)
     return;
   volatile char *block = malloc(4);
   if (block == NULL)
@@ -143,7 +144,8 @@ static void cmd_planted(const struct smtp_command *c) {
   volatile char past = block[c->arg_len + 4];
   (void)past;
   free((void *)block);
-  fuzz_fail("%s: planted bug reached (VRFY b...): read past a 4-octet heap block", __FILE__);
+  fuzz_fail("%s: planted bug reached (VRFY with an argument): read past a 4-octet heap block",
+            __FILE__);
 }
 
 /* LLVMFuzzerTestOneInput - parse with all and no extensions, flipped case, and rebuilt. */
