@@ -48,6 +48,10 @@ struct srv_run {
   char prev_octet;
   size_t octet_pos;         /* client octets fed so far (octet-wise run) */
   struct smtp_reply *reply; /* scratch, too big for the stack of a fuzz loop */
+  uint64_t seed;            /* hash of the whole input: hook reply shapes, partial sends */
+  size_t ndrain;            /* drains so far (input-chosen run: some send only part) */
+  size_t classes[6];        /* replies seen per first digit */
+  unsigned data_ends;       /* data_end calls */
   struct repro_check check; /* the first broken rule */
 };
 
@@ -67,6 +71,23 @@ static void srv_config(const struct gen_session *in, struct smtp_server_config *
     cfg->max_errors = 3;
     cfg->max_auth_failures = 2;
   }
+}
+
+/* srv_mix - a deterministic choice from the input's hash and a counter. */
+static unsigned srv_mix(uint64_t seed, uint64_t k) {
+  uint64_t x = seed ^ (k + 1) * 0x9e3779b97f4a7c15u;
+  x ^= x >> 31;
+  x *= 0xbf58476d1ce4e5b9u;
+  x ^= x >> 29;
+  return (unsigned)(x >> 32);
+}
+
+/* srv_hash - FNV-1a over the input, so both runs make the same choices. */
+static uint64_t srv_hash(const uint8_t *data, size_t size) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (size_t i = 0; i < size; i++)
+    h = (h ^ data[i]) * 0x100000001b3u;
+  return h;
 }
 
 /* srv_next_answer - the input's answer for the next hook call (two per control field). */
@@ -90,6 +111,45 @@ static void srv_reject_reply(char kind, struct smtp_hook_reply *reply) {
     break;
   default:
     *reply = (struct smtp_hook_reply){554, "5.6.0", "fuzz hook refuses the message"};
+  }
+}
+
+/* srv_shape_reply - vary a hook's reply as the input's hash says for call k: as given,
+ * code 0 (the engine's default), no enhanced code, an enhanced code of another class, no
+ * text, control octets in the text; accepting hooks may give their own 2xx. */
+static void srv_shape_reply(const struct srv_run *r, unsigned k, char kind, bool accept,
+                            struct smtp_hook_reply *reply) {
+  unsigned v = srv_mix(r->seed, 1000u + k) % 8u;
+  if (accept) {
+    if (v == 1)
+      *reply = (struct smtp_hook_reply){kind == 'A' ? 235 : 250, NULL, "fuzz hook agrees"};
+    else if (v == 2)
+      *reply = (struct smtp_hook_reply){kind == 'A' ? 235 : 250, "2.1.0", NULL};
+    else if (v == 3)
+      *reply = (struct smtp_hook_reply){251, "5.0.0", "fuzz\r\nhook\n\tagrees\x7f"};
+    return;
+  }
+  switch (v) {
+  case 1:
+    reply->code = 0; /* the engine's default */
+    break;
+  case 2:
+    reply->enhanced = NULL; /* RFC 3463 3.1: the default or X.0.0 */
+    break;
+  case 3:
+    reply->enhanced = "2.0.0"; /* wrong class */
+    break;
+  case 4:
+    reply->text = NULL;
+    break;
+  case 5:
+    reply->code = 250; /* a 2xx with a REJECT: the default must be used */
+    break;
+  case 6:
+    *reply = (struct smtp_hook_reply){450, "4.9.99", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj"};
+    break;
+  default:
+    break;
   }
 }
 
@@ -121,6 +181,8 @@ static enum smtp_hook_status srv_answer(struct srv_run *r, char kind,
              names[a]);
   if (a == 1)
     srv_reject_reply(kind, reply);
+  if (a < 2)
+    srv_shape_reply(r, r->hook_calls - 1, kind, a == 0, reply);
   if (a >= 2) {
     r->pending = a;
     r->pending_kind = kind;
@@ -182,6 +244,7 @@ static enum smtp_hook_status srv_hook_data_end(void *ctx, unsigned defects,
     repro_fail(&r->check, "data_end without data_begin");
   r->in_data = false;
   r->txn_open = false;
+  r->data_ends++;
   gen_buf_printf(&r->log, "E%x", defects);
   return srv_answer(r, 'E', reply);
 }
@@ -213,9 +276,25 @@ static const struct smtp_server_hooks srv_hooks = {
     srv_hook_data_end, srv_hook_reset, srv_hook_auth,
 };
 
-/* srv_on_state - engine state changes, for the transcript. */
+/* srv_state_known - a name the engine's trace may give (smtp/server.h). */
+static bool srv_state_known(const char *name) {
+  static const char *const names[] = {"COMMAND", "SKIP",    "DATA",     "BDAT",   "BDAT_DISCARD",
+                                      "AUTH",    "PENDING", "STARTTLS", "CLOSING"};
+  for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0)
+      return true;
+  return false;
+}
+
+/* srv_on_state - engine state changes: valid names, a real change, nothing after CLOSING. */
 static void srv_on_state(void *ctx, const char *old_state, const char *new_state) {
-  const struct srv_run *r = ctx;
+  struct srv_run *r = ctx;
+  if (!srv_state_known(old_state) || !srv_state_known(new_state))
+    repro_fail(&r->check, "trace gives unknown state names \"%s\" -> \"%s\"",
+               old_state ? old_state : "(null)", new_state ? new_state : "(null)");
+  else if (strcmp(old_state, new_state) == 0 || strcmp(old_state, "CLOSING") == 0)
+    repro_fail(&r->check, "trace reports %s -> %s (no change, or leaving CLOSING)", old_state,
+               new_state);
   repro_note(r->trace, "state %s -> %s", old_state, new_state);
 }
 
@@ -235,14 +314,30 @@ static void srv_check_ehlo(struct srv_run *r, const struct smtp_reply *rep) {
   }
 }
 
-/* srv_drain - take the engine's output; parse and check every complete reply. */
-static void srv_drain(struct srv_run *r) {
+/* srv_take - send the engine's output: all of it, or (input-chosen run, when the input's
+ * hash says so and `all` is false) only part, leaving the rest for a later call. */
+static void srv_take(struct srv_run *r, bool all) {
   size_t len;
   const char *p = smtp_server_output(r->s, &len);
-  if (len == 0)
+  while (len > 0) {
+    unsigned v = srv_mix(r->seed, 2000000u + r->ndrain++);
+    size_t n = len;
+    if (!all && !r->octetwise && len > 1 && v % 4u == 0)
+      n = 1 + (v >> 8) % (len - 1);
+    gen_buf_put(&r->out, p, n);
+    smtp_server_output_done(r->s, n);
+    if (n < len)
+      return;
+    p = smtp_server_output(r->s, &len);
+  }
+}
+
+/* srv_drain_some - take output (maybe only part); parse and check every complete reply. */
+static void srv_drain_some(struct srv_run *r, bool all) {
+  size_t before = r->out.sb.len;
+  srv_take(r, all);
+  if (r->out.sb.len == before)
     return;
-  gen_buf_put(&r->out, p, len);
-  smtp_server_output_done(r->s, len);
   while (!r->check.failed && r->reply_pos < r->out.sb.len) {
     const char *at = r->out.sb.p + r->reply_pos;
     ssize_t n = smtp_reply_parse(at, r->out.sb.len - r->reply_pos, r->reply);
@@ -259,6 +354,8 @@ static void srv_drain(struct srv_run *r) {
     if (r->nreplies == 0 && r->reply->code != 220 && r->reply->code != 421 && r->reply->code != 554)
       repro_fail(&r->check, "greeting is %d, not 220/421/554 (RFC 5321 3.1)", r->reply->code);
     srv_check_ehlo(r, r->reply);
+    if (r->reply->code / 100 >= 0 && r->reply->code / 100 < 6)
+      r->classes[r->reply->code / 100]++;
     if (r->unit_replies == 0)
       r->unit_first = r->reply->code;
     r->unit_replies++;
@@ -266,6 +363,11 @@ static void srv_drain(struct srv_run *r) {
     r->last_code = r->reply->code;
     r->reply_pos += (size_t)n;
   }
+}
+
+/* srv_drain - take all the engine's output and check it. */
+static void srv_drain(struct srv_run *r) {
+  srv_drain_some(r, true);
 }
 
 /* srv_resolve - answer a PENDING hook at once with the input's final decision. */
@@ -279,6 +381,7 @@ static void srv_resolve(struct srv_run *r) {
     struct smtp_hook_reply reply = {0, NULL, NULL};
     if (!accept)
       srv_reject_reply(r->pending_kind, &reply);
+    srv_shape_reply(r, r->hook_calls - 1, r->pending_kind, accept, &reply);
     srv_accepted(r, r->pending_kind, accept);
     r->pending = 0;
     smtp_server_resume(r->s, accept ? SMTP_HOOK_ACCEPT : SMTP_HOOK_REJECT, &reply);
@@ -321,6 +424,7 @@ static void srv_account(struct srv_run *r, enum smtp_server_phase before, const 
 /* srv_starttls - the engine asked for TLS after consuming up to pos in a read ending at
  * end: check the 220 is complete and last, discard the rest of the read, switch. */
 static size_t srv_starttls(struct srv_run *r, size_t pos, size_t end) {
+  srv_drain(r);
   if (r->reply_pos != r->out.sb.len)
     repro_fail(&r->check, "partial reply pending at the STARTTLS switch");
   if (r->last_code != 220)
@@ -374,6 +478,50 @@ static void srv_closed(struct srv_run *r) {
     repro_fail(&r->check, "engine consumed %zu octets / wrote %zu after CLOSING", n, len);
 }
 
+/* srv_check_facts - the session accessors agree with what the replies said. */
+static void srv_check_facts(struct srv_run *r) {
+  const char *helo = smtp_server_helo(r->s), *user = smtp_server_auth_user(r->s);
+  if (helo == NULL) {
+    repro_fail(&r->check, "smtp_server_helo returned NULL (\"\" expected before HELO/EHLO)");
+    return;
+  }
+  /* RFC 5321 4.1.1.1: EHLO (ESMTP) names the client. */
+  if (smtp_server_is_esmtp(r->s) && helo[0] == '\0')
+    repro_fail(&r->check, "session is ESMTP but smtp_server_helo is empty");
+  if (smtp_server_tls_active(r->s) != r->tls)
+    repro_fail(&r->check, "smtp_server_tls_active is %d, TLS is %d", smtp_server_tls_active(r->s),
+               r->tls);
+  /* RFC 4954 4: a user only after an accepted AUTH; smtp_server_auth_user names it. */
+  if (user != NULL && !r->authed)
+    repro_fail(&r->check, "smtp_server_auth_user is \"%.40s\" though no AUTH was accepted", user);
+  if (smtp_server_state(r->s) == SMTP_SERVER_RUNNING &&
+      smtp_server_phase(r->s) == SMTP_PHASE_DATA && smtp_server_line_pending(r->s))
+    repro_fail(&r->check, "a command line is pending inside message content");
+}
+
+/* srv_check_stats - the counters agree with the replies seen and the hook calls. */
+static void srv_check_stats(struct srv_run *r) {
+  const struct smtp_server_stats *st = smtp_server_stats(r->s);
+  size_t k = r->classes[2] + r->classes[3] + r->classes[4] + r->classes[5];
+  if (st->replies_2xx != r->classes[2] || st->replies_3xx != r->classes[3] ||
+      st->replies_4xx != r->classes[4] || st->replies_5xx != r->classes[5])
+    repro_fail(&r->check,
+               "stats count %llu/%llu/%llu/%llu 2xx/3xx/4xx/5xx replies; %zu/%zu/%zu/%zu sent "
+               "(%zu in all)",
+               (unsigned long long)st->replies_2xx, (unsigned long long)st->replies_3xx,
+               (unsigned long long)st->replies_4xx, (unsigned long long)st->replies_5xx,
+               r->classes[2], r->classes[3], r->classes[4], r->classes[5], k);
+  else if (st->messages > r->data_ends)
+    repro_fail(&r->check, "stats count %llu messages; data_end was called %u times",
+               (unsigned long long)st->messages, r->data_ends);
+  else if (st->commands > r->in->stream_len)
+    repro_fail(&r->check, "stats count %llu commands in %zu octets",
+               (unsigned long long)st->commands, r->in->stream_len);
+  else if (st->message_octets > r->in->stream_len)
+    repro_fail(&r->check, "stats count %llu message octets in %zu octets of input",
+               (unsigned long long)st->message_octets, r->in->stream_len);
+}
+
 /* srv_feed_all - the input's stream, in the input's reads or in the reference reads. */
 static void srv_feed_all(struct srv_run *r) {
   const char *st = r->in->stream;
@@ -400,8 +548,9 @@ static void srv_feed_all(struct srv_run *r) {
         return;
       }
       pos += n;
-      srv_drain(r);
+      srv_drain_some(r, false);
       srv_resolve(r);
+      srv_check_facts(r);
       enum smtp_server_state state = smtp_server_state(r->s);
       if (r->last_code == 221 && state != SMTP_SERVER_CLOSING)
         repro_fail(&r->check, "221 sent but the engine is not CLOSING (RFC 5321 4.1.1.10)");
@@ -417,6 +566,12 @@ static void srv_feed_all(struct srv_run *r) {
           repro_note(r->trace, "server closed: %zu octets never read", len - pos);
         break;
       }
+      size_t held;
+      smtp_server_output(r->s, &held);
+      if (n == 0 && held > 0) {
+        srv_drain(r); /* the output buffer was full: send it all, feed again */
+        continue;
+      }
       if (n == 0) {
         repro_fail(&r->check, "engine RUNNING with empty output consumed nothing at octet %zu",
                    pos);
@@ -429,6 +584,7 @@ static void srv_feed_all(struct srv_run *r) {
 /* srv_finish - the end of the input: a timeout or shutdown if asked, the close checks. */
 static void srv_finish(struct srv_run *r) {
   unsigned c = gen_session_ctl(r->in, GEN_SRV_EXT_C);
+  srv_drain(r);
   if (!r->check.failed && smtp_server_state(r->s) == SMTP_SERVER_RUNNING && (c & 12u)) {
     repro_note(r->trace, "%s", (c & 4u) ? "idle timeout" : "daemon shutdown");
     if (c & 4u)
@@ -447,6 +603,8 @@ static void srv_finish(struct srv_run *r) {
   if (!r->check.failed && r->reply_pos != r->out.sb.len)
     repro_fail(&r->check, "the output ends in a partial reply: \"%.60s\"",
                r->out.sb.p + r->reply_pos);
+  if (!r->check.failed)
+    srv_check_stats(r);
 }
 
 /* srv_run_once - one whole run; the engine is freed at the end. */
@@ -458,8 +616,9 @@ static void srv_run_once(struct srv_run *r) {
     repro_fail(&r->check, "smtp_server_new failed");
     return;
   }
-  if (r->trace != NULL && r->trace->fn != NULL)
-    smtp_server_set_trace(r->s, srv_on_state, r);
+  if (smtp_server_session_size() == 0)
+    repro_fail(&r->check, "smtp_server_session_size is only %zu", smtp_server_session_size());
+  smtp_server_set_trace(r->s, srv_on_state, r);
   srv_drain(r);
   if (r->nreplies != 1 && !r->check.failed)
     repro_fail(&r->check, "%zu replies before any input; one greeting expected", r->nreplies);
@@ -532,6 +691,7 @@ int repro_server_session(const uint8_t *data, size_t size, const struct repro_tr
     snprintf(why, whylen, "out of memory");
     goto out;
   }
+  a->seed = b->seed = srv_hash(data, size);
   srv_run_once(a);
   if (a->check.failed)
     goto out;
