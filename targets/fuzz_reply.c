@@ -53,6 +53,54 @@ static void reply_check_one(const char *buf, ssize_t n, const struct smtp_reply 
   }
 }
 
+/* reply_check_defects - every defect bit set has its own description. */
+static void reply_check_defects(const struct smtp_reply *r) {
+  for (unsigned bit = 1; bit != 0; bit <<= 1) {
+    if (!(r->defects & bit))
+      continue;
+    const char *t = smtp_reply_defect_text(bit);
+    FUZZ_CHECK(t != NULL && t[0] != '\0', "defect bit 0x%x has no description", bit);
+  }
+}
+
+/* reply_check_keyword - RFC 5321 4.1.1.1 / 2.2.2: look up an EHLO keyword taken from the
+ * input (the first line's first word, or a word after it); params lie inside the reply. */
+static void reply_check_keyword(const char *buf, ssize_t n, const struct smtp_reply *r) {
+  char kw[32];
+  size_t lines = r->nlines < SMTP_REPLY_LINES_MAX ? r->nlines : SMTP_REPLY_LINES_MAX;
+  for (size_t i = 0; i < lines; i++) {
+    const char *t = r->lines[i].text;
+    size_t len = r->lines[i].len, k = 0;
+    /* The word at the line's start; on an odd line the second word, so the lookup also
+     * sees a keyword that is not listed and prefixes of listed ones. */
+    size_t at = 0;
+    if (i % 2 == 1) {
+      while (at < len && t[at] != ' ')
+        at++;
+      while (at < len && t[at] == ' ')
+        at++;
+    }
+    while (at + k < len && t[at + k] != ' ' && t[at + k] != '\0' && k + 1 < sizeof kw) {
+      kw[k] = t[at + k];
+      k++;
+    }
+    if (i % 3 == 2 && k > 1)
+      k--; /* a prefix of the word: must not match a longer keyword */
+    kw[k] = '\0';
+    const char *params = NULL;
+    size_t plen = 0;
+    bool found = smtp_reply_keyword(r, kw, &params, &plen);
+    bool again = smtp_reply_keyword(r, kw, NULL, NULL);
+    FUZZ_CHECK(found == again, "keyword \"%s\" found only with params wanted", kw);
+    if (!found)
+      continue;
+    FUZZ_CHECK(params != NULL && params >= buf && (size_t)(params - buf) + plen <= (size_t)n,
+               "params of keyword \"%s\" lie outside the reply", kw);
+    FUZZ_CHECK(params == NULL || memchr(params, '\n', plen) == NULL,
+               "params of keyword \"%s\" cross a line end", kw);
+  }
+}
+
 /* reply_check_partial - a k-octet prefix of an n-octet reply still needs more input. */
 static void reply_check_partial(const char *buf, size_t k, ssize_t n, struct smtp_reply *p) {
   ssize_t got = smtp_reply_parse(buf, k, p);
@@ -172,6 +220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     FUZZ_CHECK(n > 0 && (size_t)n <= size - pos, "parse returned %zd with %zu left", n, size - pos);
     reply_check_one(buf + pos, n, r);
+    reply_check_defects(r);
+    reply_check_keyword(buf + pos, n, r);
     reply_check_prefixes(buf + pos, n, r);
     reply_check_roundtrip(r);
     pos += (size_t)n;
