@@ -542,6 +542,8 @@ static void srv_feed_all(struct srv_run *r) {
     if (!r->octetwise)
       repro_emit(r->trace, REPRO_EV_CLIENT, st + pos, end - pos);
     while (pos < end && !r->check.failed) {
+      size_t held;
+      smtp_server_output(r->s, &held); /* output a partial send left behind */
       size_t n = smtp_server_feed(r->s, st + pos, end - pos);
       if (n > end - pos) {
         repro_fail(&r->check, "feed consumed %zu of %zu octets", n, end - pos);
@@ -566,8 +568,6 @@ static void srv_feed_all(struct srv_run *r) {
           repro_note(r->trace, "server closed: %zu octets never read", len - pos);
         break;
       }
-      size_t held;
-      smtp_server_output(r->s, &held);
       if (n == 0 && held > 0) {
         srv_drain(r); /* the output buffer was full: send it all, feed again */
         continue;
