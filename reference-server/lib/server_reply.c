@@ -187,11 +187,12 @@ static void server_hook_text(const char *text, char *buf, size_t cap) {
 }
 
 /* server_reply_hook - answer with a hook's reply when it is valid for its verdict (2xx for
- * accept, 4xx/5xx for reject), else with the engine's default reply. */
+ * accept, 4xx/5xx for reject) and a well-formed code (RFC 5321 4.2: the second digit is
+ * 0-5, so 299 or 460 are not replies), else with the engine's default reply. */
 int server_reply_hook(struct smtp_server *s, const struct smtp_hook_reply *r, bool accept,
                       int def_code, const char *def_enhanced, const char *def_text) {
   char buf[SERVER_TEXT_MAX];
-  bool valid = r != NULL &&
+  bool valid = r != NULL && (r->code / 10) % 10 <= 5 &&
                (accept ? (r->code >= 200 && r->code <= 299) : (r->code >= 400 && r->code <= 599));
   if (!valid)
     return server_reply(s, def_code, def_enhanced, def_text);

@@ -470,6 +470,8 @@ static enum smtp_hook_status policy_rcpt(void *ctx, const struct smtp_command *c
       {"weird", SMTP_HOOK_REJECT, {250, NULL, "not a refusal"}},
       {"badenh", SMTP_HOOK_REJECT, {451, "5.1.1", "mismatched class"}},
       {"nocode", SMTP_HOOK_ACCEPT, {0, NULL, NULL}},
+      {"code299", SMTP_HOOK_ACCEPT, {299, NULL, "not a reply code"}},
+      {"code460", SMTP_HOOK_REJECT, {460, NULL, "not a reply code"}},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     if (cmd->path.local_len == strlen(rows[i].local) &&
@@ -488,7 +490,8 @@ Test(server_commands, sends_hook_replies_only_in_a_well_formed_shape) {
   static const char in[] = "HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<fwd@x.test>\r\n"
                            "RCPT TO:<crlf@x.test>\r\nRCPT TO:<many@x.test>\r\n"
                            "RCPT TO:<weird@x.test>\r\nRCPT TO:<badenh@x.test>\r\n"
-                           "RCPT TO:<nocode@x.test>\r\n";
+                           "RCPT TO:<nocode@x.test>\r\nRCPT TO:<code299@x.test>\r\n"
+                           "RCPT TO:<code460@x.test>\r\n";
   cr_assert_eq(smtp_server_feed(srv, in, sizeof in - 1), sizeof in - 1);
   size_t n;
   const char *out = smtp_server_output(srv, &n);
@@ -500,7 +503,8 @@ Test(server_commands, sends_hook_replies_only_in_a_well_formed_shape) {
                                       "450 4.2.1 8 9 10\r\n"
                                       "550 5.1.1 Recipient rejected\r\n"
                                       "451 4.0.0 mismatched class\r\n"
-                                      "250 2.1.5 OK\r\n";
+                                      "250 2.1.5 OK\r\n250 2.1.5 OK\r\n"
+                                      "550 5.1.1 Recipient rejected\r\n";
   cr_expect_eq(n, sizeof want - 1, "got:\n%.*s", (int)n, out);
   cr_expect(memcmp(out, want, n < sizeof want - 1 ? n : sizeof want - 1) == 0, "got:\n%.*s", (int)n,
             out);
