@@ -44,3 +44,8 @@ long cli_seconds(const char *v, double max_s) {
   long ms = (long)(t * 1000 + 0.5);
   return ms < 1 ? 1 : ms;
 }
+
+/* cli_is_help - arg asks for the subcommand's help ("--help" or "-h"). */
+bool cli_is_help(const char *arg) {
+  return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}

@@ -23,4 +23,10 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name, bo
 /* cli_seconds - "N" or "N.N" seconds in (0, max_s] as milliseconds (at least 1), or -1. */
 long cli_seconds(const char *v, double max_s);
 
+/* What a subcommand's parse_args returns for --help/-h (its caller prints usage, exits 0). */
+#define CLI_HELP (-1)
+
+/* cli_is_help - arg asks for the subcommand's help ("--help" or "-h"). */
+bool cli_is_help(const char *arg);
+
 #endif

@@ -44,10 +44,7 @@ static int parse_number(const char *v, int base, unsigned long long max, unsigne
   return 0;
 }
 
-/* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
-#define ARGS_HELP (-1)
-
-/* parse_args - fill a from argv; EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying why). */
+/* parse_args - fill a from argv; EXIT_OK, CLI_HELP or EXIT_USAGE (after saying why). */
 static int parse_args(int argc, char **argv, struct gen_args *a) {
   a->n = 100;
   a->seed = 1;
@@ -56,9 +53,9 @@ static int parse_args(int argc, char **argv, struct gen_args *a) {
     bool missing = false;
     char *arg = argv[i];
 #define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
-    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    if (cli_is_help(arg)) {
       fputs(usage_line, stdout);
-      return ARGS_HELP;
+      return CLI_HELP;
     } else if (OPT("--target") || OPT("-t")) {
       a->target = v;
     } else if (OPT("-n")) {
@@ -129,7 +126,7 @@ int cmd_gen(int argc, char **argv) {
   struct gen_args a = {0};
   int rc = parse_args(argc, argv, &a);
   if (rc != EXIT_OK)
-    return rc == ARGS_HELP ? EXIT_OK : rc;
+    return rc == CLI_HELP ? EXIT_OK : rc;
   int t = gen_target_from_name(a.target);
   if (t < 0)
     return cli_usage_error(&cli, "unknown target '%s'", a.target);

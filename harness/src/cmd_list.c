@@ -184,7 +184,7 @@ int cmd_list(int argc, char **argv) {
     const char *v;
     bool missing = false;
 #define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    if (cli_is_help(a)) {
       fputs(usage_line, stdout);
       return EXIT_OK;
     } else if (OPT("--format")) {

@@ -37,10 +37,7 @@ struct listen_args {
   bool verbose;
 };
 
-/* The answer of parse_args when --help was asked for. */
-#define ARGS_HELP (-1)
-
-/* parse_args - fill a from argv; EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying why). */
+/* parse_args - fill a from argv; EXIT_OK, CLI_HELP or EXIT_USAGE (after saying why). */
 static int parse_args(int argc, char **argv, struct listen_args *a) {
   a->addr = "127.0.0.1:2525";
   a->hostname = "smtpcheck.invalid";
@@ -54,9 +51,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
     bool missing = false;
     char *arg = argv[i];
 #define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
-    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    if (cli_is_help(arg)) {
       fputs(usage_line, stdout);
-      return ARGS_HELP;
+      return CLI_HELP;
     } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
       a->verbose = true;
     } else if (OPT("--scenario")) {
@@ -198,8 +195,10 @@ int cmd_listen(int argc, char **argv) {
   int lfd = -1;
   char host[256], port[32], bound[300] = "", err[600];
   int rc = parse_args(argc, argv, &a);
-  if (rc == ARGS_HELP)
-    rc = EXIT_OK;
+  if (rc == CLI_HELP) {
+    rc = EXIT_OK; /* usage printed: nothing to listen for */
+    goto out;
+  }
   if (rc != EXIT_OK || argc < 0)
     goto out;
   rc = EXIT_USAGE;

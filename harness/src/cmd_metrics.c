@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmd_metrics.h"
 #include "commands.h"
 #include "conn.h"
@@ -54,7 +55,7 @@ static int parse_args(int argc, char **argv, struct metrics_args *a) {
   memset(a, 0, sizeof(*a));
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i];
-    if (!strcmp(s, "--help") || !strcmp(s, "-h"))
+    if (cli_is_help(s))
       return -1;
     if (!strcmp(s, "--raw")) {
       a->raw = true;

@@ -46,10 +46,7 @@ struct repro_args {
   int quiet_ms;
 };
 
-/* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
-#define ARGS_HELP (-1)
-
-/* parse_args - fill a from argv; EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying why). */
+/* parse_args - fill a from argv; EXIT_OK, CLI_HELP or EXIT_USAGE (after saying why). */
 static int parse_args(int argc, char **argv, struct repro_args *a) {
   a->quiet_ms = 500;
   for (int i = 1; i < argc; i++) {
@@ -57,9 +54,9 @@ static int parse_args(int argc, char **argv, struct repro_args *a) {
     bool missing = false;
     char *arg = argv[i];
 #define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
-    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    if (cli_is_help(arg)) {
       fputs(usage_line, stdout);
-      return ARGS_HELP;
+      return CLI_HELP;
     } else if (OPT("--target")) {
       a->target = v;
     } else if (OPT("--net")) {
@@ -246,7 +243,7 @@ int cmd_repro(int argc, char **argv) {
   struct repro_args a = {0};
   int rc = parse_args(argc, argv, &a);
   if (rc != EXIT_OK)
-    return rc == ARGS_HELP ? EXIT_OK : rc;
+    return rc == CLI_HELP ? EXIT_OK : rc;
   int t = a.target != NULL ? gen_target_from_name(a.target) : repro_guess(a.file);
   if (t < 0 && a.net == NULL)
     return cli_usage_error(&cli, "%s; give --target",

@@ -34,10 +34,7 @@ struct run_args {
   char *auth; /* a copy of USER:PASS split in place */
 };
 
-/* parse_args's answer when --help was asked for (the usage is printed; nothing runs). */
-#define ARGS_HELP (-1)
-
-/* parse_args - fill a from argv; returns EXIT_OK, ARGS_HELP or EXIT_USAGE (after saying
+/* parse_args - fill a from argv; returns EXIT_OK, CLI_HELP or EXIT_USAGE (after saying
  * why). */
 static int parse_args(int argc, char **argv, struct run_args *a) {
   a->cfg.rcpt = "postmaster";
@@ -51,9 +48,9 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
     bool missing = false;
     char *arg = argv[i];
 #define OPT(name) ((v = cli_option_value(argc, argv, &i, name, &missing)) != NULL)
-    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    if (cli_is_help(arg)) {
       fputs(usage_line, stdout);
-      return ARGS_HELP;
+      return CLI_HELP;
     } else if (!strcmp(arg, "--tls")) {
       a->cfg.tls = true;
     } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
@@ -176,7 +173,7 @@ int cmd_run(int argc, char **argv) {
   struct probe_result probe = {0};
   char host[256], port[32];
   int rc = parse_args(argc, argv, &a);
-  if (rc == ARGS_HELP)
+  if (rc == CLI_HELP)
     rc = EXIT_OK;
   if (rc != EXIT_OK || !a.target)
     goto out;

@@ -221,3 +221,9 @@ assert_contains "$err" "bad.scn:1: reply needs a count" "the error names file an
 rc=0
 "$sc" listen --tls-cert "$work/nothing.pem" 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "--tls-cert without --tls-key is a usage error"
+
+# 7. --help prints the usage and exits 0 without listening (it once went on to listen).
+rc=0
+out=$(timeout 10 "$sc" listen --help 2>&1) || rc=$?
+assert_eq "$rc" 0 "listen --help exits 0 at once"
+assert_contains "$out" "usage: smtpcheck listen" "listen --help prints the usage"
