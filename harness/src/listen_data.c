@@ -36,6 +36,10 @@ void listen_message_done(struct listen_session *s) {
     listen_pass(&s->verdicts, LC_NO_REPEAT_5XX);
   s->state = LS_COMMAND;
   s->in_txn = false;
+  /* RFC 2920 3.1 and the example in section 4: the message content is the first
+   * "command" of a group, so with PIPELINING the client may send the next MAIL or QUIT
+   * right after <CRLF>.<CRLF>, before the reply to it. Without PIPELINING it must wait. */
+  s->prev = LP_DATA_END;
   s->counts[LP_DATA_END]++;
   int code = listen_reply_point(s, LP_DATA_END, 250, "2.0.0 Ok: message accepted");
   if (code >= 500 && s->nrefused < LISTEN_REFUSED_MAX)

@@ -153,6 +153,27 @@ Test(listen, message_content_before_the_354_breaks_the_pipelining_groups) {
   cr_expect_eq(verdict(&sc, st, N(st), LC_PIPELINING_GROUPS), LV_FAIL);
 }
 
+/* The end of the message followed by QUIT in one write, as Postfix's smtp client sends it. */
+static const struct step quit_after_dot[] = {R, S("EHLO x.example\r\n"),
+                                             R, S("MAIL FROM:<a@b.example>\r\n"),
+                                             R, S("RCPT TO:<c@d.example>\r\n"),
+                                             R, S("DATA\r\n"),
+                                             R, S("Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n"),
+                                             R};
+
+Test(listen, quit_right_after_the_end_of_data_is_allowed_with_pipelining) {
+  /* RFC 2920 section 4's own example sends "." and QUIT (or the next MAIL) together. */
+  cr_expect_eq(verdict(&sc, quit_after_dot, N(quit_after_dot), LC_PIPELINING_GROUPS), LV_PASS);
+  cr_expect_neq(verdict(&sc, quit_after_dot, N(quit_after_dot), LC_PIPELINING_OFFERED), LV_FAIL);
+}
+
+Test(listen, quit_right_after_the_end_of_data_fails_without_pipelining) {
+  char err[256];
+  cr_assert_eq(listen_scenario_parse("t.scn", "no-offer PIPELINING\n", 20, &sc, err, sizeof err), 0,
+               "%s", err);
+  cr_expect_eq(verdict(&sc, quit_after_dot, N(quit_after_dot), LC_PIPELINING_OFFERED), LV_FAIL);
+}
+
 Test(listen, a_line_sent_inside_a_split_multiline_reply_fails_multiline_read) {
   struct listen_session s;
   struct listen_session_config cfg = {.scenario = &sc, .hostname = "mx.test"};
