@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,6 +15,7 @@
 #include "listen_net.h"
 #include "listen_report.h"
 #include "listen_scenario.h"
+#include "listen_serve.h"
 #include "listen_session.h"
 #include "report.h"
 
@@ -23,8 +23,15 @@ static const char usage_line[] =
     "usage: smtpcheck listen [--scenario FILE] [--sessions N] [--tls-cert FILE --tls-key FILE]\n"
     "                        [--hostname NAME] [--format text|tap|junit|json] [--output FILE]\n"
     "                        [--save DIR] [--port-file FILE] [--session-timeout SECONDS]\n"
-    "                        [--idle-timeout SECONDS] [--wait SECONDS] [-v] [ADDR[:PORT]]\n"
+    "                        [--idle-timeout SECONDS] [--wait SECONDS] [--parallel N] [-v]\n"
+    "                        [ADDR[:PORT]]\n"
     "  ADDR[:PORT] defaults to 127.0.0.1:2525; port 0 picks a free port (see --port-file).\n";
+
+/* Sessions served at once unless --parallel says otherwise: a real MTA's client opens a
+ * few connections in parallel when several messages are queued. */
+#define LISTEN_PARALLEL_DEFAULT 8
+/* Each open session holds a socket and its buffers; more is a mistake. */
+#define LISTEN_PARALLEL_MAX 1024
 
 /* This subcommand, for its messages. */
 static const struct cli cli = {"listen", usage_line};
@@ -32,10 +39,20 @@ static const struct cli cli = {"listen", usage_line};
 /* Everything the command line says. */
 struct listen_args {
   const char *addr, *scenario, *cert, *key, *hostname, *format, *output, *save, *port_file;
-  long sessions; /* 0: until killed */
+  const char *scenario_name; /* the loaded scenario's name, for the report */
+  long sessions;             /* 0: until killed */
+  long parallel;             /* sessions served at once */
   long session_ms, idle_ms, wait_ms;
   bool verbose;
 };
+
+/* count_arg - a decimal count from 1 to max, or -1. */
+static long count_arg(const char *v, long max) {
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  return *v && !*end && errno == 0 && n >= 1 && n <= max ? n : -1;
+}
 
 /* parse_args - fill a from argv; EXIT_OK, CLI_HELP or EXIT_USAGE (after saying why). */
 static int parse_args(int argc, char **argv, struct listen_args *a) {
@@ -45,6 +62,7 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
   a->session_ms = 120000;
   a->idle_ms = 30000;
   a->wait_ms = -1;
+  a->parallel = LISTEN_PARALLEL_DEFAULT;
   bool addr_given = false;
   for (int i = 1; i < argc; i++) {
     const char *v;
@@ -75,11 +93,12 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
         return cli_usage_error(&cli, "--format must be text, tap, junit or json, not '%s'", v);
       a->format = v;
     } else if (OPT("--sessions")) {
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (*end || n < 1 || n > 1000000)
+      if ((a->sessions = count_arg(v, 1000000)) < 0)
         return cli_usage_error(&cli, "--sessions needs a number from 1 to 1000000, not '%s'", v);
-      a->sessions = n;
+    } else if (OPT("--parallel")) {
+      if ((a->parallel = count_arg(v, LISTEN_PARALLEL_MAX)) < 0)
+        return cli_usage_error(&cli, "--parallel needs a number from 1 to %d, not '%s'",
+                               LISTEN_PARALLEL_MAX, v);
     } else if (OPT("--session-timeout") || OPT("--idle-timeout") || OPT("--wait")) {
       long ms = cli_seconds(v, 86400);
       if (ms < 0)
@@ -107,20 +126,20 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
   return EXIT_OK;
 }
 
-/* What the message hook needs to save a message. */
-struct save_ctx {
-  const char *dir;
-  size_t session;
-  size_t message;
+/* What the session hooks need: where messages and the report go. */
+struct listen_ctx {
+  const struct listen_args *a;
+  struct listen_report *rep;
 };
 
 /* save_message - --save DIR: the message as received, after dot-unstuffing. */
-static void save_message(void *ctx, const char *data, size_t len, size_t dropped) {
-  struct save_ctx *sc = ctx;
-  if (!sc->dir)
+static void save_message(void *ctx, size_t session, size_t message, const char *data, size_t len,
+                         size_t dropped) {
+  const struct listen_ctx *lc = ctx;
+  if (!lc->a->save)
     return;
   char path[4096];
-  snprintf(path, sizeof path, "%s/s%zu-m%zu.eml", sc->dir, sc->session, ++sc->message);
+  snprintf(path, sizeof path, "%s/s%zu-m%zu.eml", lc->a->save, session, message);
   FILE *f = fopen(path, "wb");
   if (!f) {
     fprintf(stderr, "smtpcheck listen: cannot write %s: %s\n", path, strerror(errno));
@@ -132,6 +151,26 @@ static void save_message(void *ctx, const char *data, size_t len, size_t dropped
     fprintf(stderr, "smtpcheck listen: %s: %zu octets over the limit not kept\n", path, dropped);
 }
 
+/* session_ended - grade session n into the report and rewrite --output. The report names
+ * a session by the count listen_report_add keeps, so it is set to n - 1 for the call:
+ * sessions are numbered in order of acceptance but end in any order. */
+static int session_ended(void *ctx, size_t n, const char *peer, const struct listen_session *s,
+                         long duration_ms) {
+  struct listen_ctx *lc = ctx;
+  struct listen_report *rep = lc->rep;
+  size_t graded = rep->sessions;
+  rep->sessions = n - 1;
+  int rc = listen_report_add(rep, s, peer, lc->a->scenario_name, duration_ms);
+  rep->sessions = graded + 1;
+  if (rc < 0)
+    return -1;
+  fprintf(stderr, "smtpcheck listen: session %zu from %s graded\n", n, peer);
+  char err[600];
+  if (lc->a->output && listen_report_save(lc->a->output, rep, lc->a->format, err, sizeof err) < 0)
+    fprintf(stderr, "smtpcheck listen: %s\n", err);
+  return 0;
+}
+
 /* write_port_file - the bound port, for scripts that listen on port 0. */
 static int write_port_file(const char *path, const char *bound) {
   const char *colon = strrchr(bound, ':');
@@ -141,49 +180,6 @@ static int write_port_file(const char *path, const char *bound) {
     return -1;
   }
   return 0;
-}
-
-/* elapsed_ms - milliseconds since start (monotonic). */
-static long elapsed_ms(const struct timespec *start) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-/* one_session - accept one client, serve and grade it; 1 served, 0 timed out, -1 error. */
-static int one_session(int lfd, SSL_CTX *tls, const struct listen_args *a,
-                       const struct listen_scenario *sc, struct listen_report *rep) {
-  char peer[80] = "?";
-  int fd = listen_accept(lfd, a->wait_ms, peer, sizeof peer);
-  if (fd == -2)
-    return 0;
-  if (fd < 0) {
-    fprintf(stderr, "smtpcheck listen: accept: %s\n", strerror(errno));
-    return -1;
-  }
-  struct timespec start;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  struct save_ctx save = {.dir = a->save, .session = rep->sessions + 1};
-  struct listen_session_config cfg = {.scenario = sc,
-                                      .tls_available = tls != NULL,
-                                      .hostname = a->hostname,
-                                      .on_message = save_message,
-                                      .ctx = &save};
-  struct listen_session s;
-  listen_session_init(&s, &cfg);
-  listen_session_note(&s, "client %s, scenario %s", peer, sc->name);
-  struct listen_net_limits lim = {
-      .session_ms = a->session_ms, .idle_ms = a->idle_ms, .max_octets = 64u * 1024u * 1024u};
-  listen_serve(fd, tls, &lim, &s);
-  listen_session_finish(&s);
-  int rc = listen_report_add(rep, &s, peer, sc->name, elapsed_ms(&start));
-  listen_session_free(&s);
-  if (rc < 0) {
-    fprintf(stderr, "smtpcheck listen: out of memory\n");
-    return -1;
-  }
-  fprintf(stderr, "smtpcheck listen: session %zu from %s graded\n", rep->sessions, peer);
-  return 1;
 }
 
 /* cmd_listen - parse, listen, serve --sessions clients, report after each. */
@@ -236,18 +232,25 @@ int cmd_listen(int argc, char **argv) {
   snprintf(rep.run.target, sizeof rep.run.target, "%s", bound);
   rep.verbose = a.verbose;
   rc = EXIT_FINDING;
-  while (a.sessions == 0 || (long)rep.sessions < a.sessions) {
-    int r = one_session(lfd, tls, &a, sc, &rep);
-    if (r < 0)
-      goto out;
-    if (r == 0) {
-      fprintf(stderr, "smtpcheck listen: no client within --wait; stopping after %zu sessions\n",
-              rep.sessions);
-      break;
-    }
-    if (a.output && listen_report_save(a.output, &rep, a.format, err, sizeof err) < 0)
-      fprintf(stderr, "smtpcheck listen: %s\n", err);
+  a.scenario_name = sc->name;
+  struct listen_ctx lc = {.a = &a, .rep = &rep};
+  struct listen_serve_config cfg = {
+      .lfd = lfd,
+      .tls = tls,
+      .lim = {.session_ms = a.session_ms, .idle_ms = a.idle_ms, .max_octets = 64u * 1024u * 1024u},
+      .engine = {.scenario = sc, .tls_available = tls != NULL, .hostname = a.hostname},
+      .parallel = (size_t)a.parallel,
+      .sessions = a.sessions,
+      .wait_ms = a.wait_ms};
+  struct listen_serve_hooks hooks = {.message = save_message, .ended = session_ended, .ctx = &lc};
+  int served = listen_serve(&cfg, &hooks, err, sizeof err);
+  if (served < 0) {
+    fprintf(stderr, "smtpcheck listen: %s\n", err);
+    goto out;
   }
+  if (served == 1)
+    fprintf(stderr, "smtpcheck listen: no client within --wait; stopping after %zu sessions\n",
+            rep.sessions);
   if (a.output) {
     if (listen_report_save(a.output, &rep, a.format, err, sizeof err) < 0) {
       fprintf(stderr, "smtpcheck listen: %s\n", err);

@@ -16,12 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include "clock.h"
 
 /* "[v6 address]:port" fits with room to spare. */
 #define PEER_MAX 96
@@ -36,24 +37,17 @@ struct conn {
   char error[512];
 };
 
-/* now_ms - monotonic milliseconds, for deadlines. */
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* deadline_from - the absolute deadline for a timeout (-1: none). */
-static long long deadline_from(int timeout_ms) {
-  return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+static long deadline_from(int timeout_ms) {
+  return timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 }
 
 /* wait_fd - poll fd for events until deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, long long deadline) {
+static int wait_fd(int fd, short events, long deadline) {
   for (;;) {
     int ms = -1;
     if (deadline >= 0) {
-      long long left = deadline - now_ms();
+      long left = deadline - clock_now_ms();
       if (left <= 0)
         left = 0;
       ms = left > INT_MAX ? INT_MAX : (int)left;
@@ -63,7 +57,7 @@ static int wait_fd(int fd, short events, long long deadline) {
     if (r > 0)
       return 1; /* POLLERR/POLLHUP too: the next call reports what happened */
     if (r == 0) {
-      if (deadline >= 0 && now_ms() >= deadline)
+      if (deadline >= 0 && clock_now_ms() >= deadline)
         return 0;
       continue;
     }
@@ -73,7 +67,7 @@ static int wait_fd(int fd, short events, long long deadline) {
 }
 
 /* connect_one - connect one address before deadline: fd, or -1 with errno set. */
-static int connect_one(const struct addrinfo *ai, long long deadline) {
+static int connect_one(const struct addrinfo *ai, long deadline) {
   int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   if (fd < 0)
     return -1;
@@ -110,7 +104,7 @@ struct conn *conn_open(const char *host, const char *port, int timeout_ms, char 
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
   struct addrinfo *res = NULL;
   struct conn *c = NULL;
-  long long deadline = deadline_from(timeout_ms);
+  long deadline = deadline_from(timeout_ms);
   char where[PEER_MAX];
   if (err && errlen)
     err[0] = '\0';
@@ -138,12 +132,12 @@ struct conn *conn_open(const char *host, const char *port, int timeout_ms, char 
       break;
     }
     if (err) {
-      if (errno == ETIMEDOUT && deadline >= 0 && now_ms() >= deadline)
+      if (errno == ETIMEDOUT && deadline >= 0 && clock_now_ms() >= deadline)
         snprintf(err, errlen, "connect to %s: timed out after %d ms", where, timeout_ms);
       else
         snprintf(err, errlen, "connect to %s: %s", where, strerror(errno));
     }
-    if (deadline >= 0 && now_ms() >= deadline)
+    if (deadline >= 0 && clock_now_ms() >= deadline)
       break;
   }
   if (c->fd < 0) {
@@ -303,7 +297,7 @@ static void tls_teardown(struct conn *c) {
  * again but its byte stream is unusable: close it. */
 int conn_start_tls(struct conn *c, const struct conn_tls_options *o, int timeout_ms, char *err,
                    size_t errlen) {
-  long long deadline = deadline_from(timeout_ms);
+  long deadline = deadline_from(timeout_ms);
   int rc = -1;
   if (err && errlen)
     err[0] = '\0';
@@ -351,19 +345,27 @@ out:
   return rc;
 }
 
-/* ssl_wait - after a WANT_READ/WANT_WRITE, wait for the socket: 1, 0 timeout, -1. */
-static int ssl_wait(struct conn *c, int e, long long deadline) {
-  if (e == SSL_ERROR_WANT_READ)
-    return wait_fd(c->fd, POLLIN, deadline);
-  if (e == SSL_ERROR_WANT_WRITE)
-    return wait_fd(c->fd, POLLOUT, deadline);
-  return -1;
+/* io_wait - the one "timed out" path of reads and writes: wait for events on the socket
+ * until deadline; 1 ready, -2 timed out ("read from PEER: timed out" in c->error), -1 the
+ * wait failed (events 0: the SSL error was no WANT_READ/WANT_WRITE). */
+static int io_wait(struct conn *c, short events, long deadline, const char *what) {
+  int w = events ? wait_fd(c->fd, events, deadline) : -1;
+  if (w == 0) {
+    snprintf(c->error, sizeof c->error, "%s %s: timed out", what, c->peer);
+    return -2;
+  }
+  return w;
+}
+
+/* ssl_events - the socket events an SSL_ERROR_WANT_* asks for (0: none, a real error). */
+static short ssl_events(int e) {
+  return e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
 }
 
 /* conn_write_all - loop until every octet is written or the deadline passes. */
 int conn_write_all(struct conn *c, const void *buf, size_t len, int timeout_ms) {
   const char *p = buf;
-  long long deadline = deadline_from(timeout_ms);
+  long deadline = deadline_from(timeout_ms);
   while (len > 0) {
     if (c->ssl) {
       ERR_clear_error();
@@ -375,15 +377,12 @@ int conn_write_all(struct conn *c, const void *buf, size_t len, int timeout_ms) 
         continue;
       }
       int e = SSL_get_error(c->ssl, n);
-      int w = ssl_wait(c, e, deadline);
+      int w = io_wait(c, ssl_events(e), deadline, "write to");
       if (w > 0)
         continue;
-      if (w == 0) {
-        snprintf(c->error, sizeof c->error, "write to %s: timed out", c->peer);
-        return -2;
-      }
-      ssl_reason(c, e, c->error, sizeof c->error);
-      return -1;
+      if (w == -1)
+        ssl_reason(c, e, c->error, sizeof c->error);
+      return w;
     }
     ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
     if (n > 0) {
@@ -394,13 +393,11 @@ int conn_write_all(struct conn *c, const void *buf, size_t len, int timeout_ms) 
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      int w = wait_fd(c->fd, POLLOUT, deadline);
+      int w = io_wait(c, POLLOUT, deadline, "write to");
       if (w > 0)
         continue;
-      if (w == 0) {
-        snprintf(c->error, sizeof c->error, "write to %s: timed out", c->peer);
+      if (w == -2)
         return -2;
-      }
     }
     snprintf(c->error, sizeof c->error, "write to %s: %s", c->peer,
              n < 0 ? strerror(errno) : "nothing written");
@@ -411,7 +408,7 @@ int conn_write_all(struct conn *c, const void *buf, size_t len, int timeout_ms) 
 
 /* conn_read - one read of whatever is available, waiting until the deadline for some. */
 ssize_t conn_read(struct conn *c, void *buf, size_t cap, int timeout_ms) {
-  long long deadline = deadline_from(timeout_ms);
+  long deadline = deadline_from(timeout_ms);
   if (cap == 0) {
     snprintf(c->error, sizeof c->error, "read from %s: no buffer space", c->peer);
     return -1;
@@ -428,15 +425,12 @@ ssize_t conn_read(struct conn *c, void *buf, size_t cap, int timeout_ms) {
           (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
         return 0;
       }
-      int w = ssl_wait(c, e, deadline);
+      int w = io_wait(c, ssl_events(e), deadline, "read from");
       if (w > 0)
         continue;
-      if (w == 0) {
-        snprintf(c->error, sizeof c->error, "read from %s: timed out", c->peer);
-        return -2;
-      }
-      ssl_reason(c, e, c->error, sizeof c->error);
-      return -1;
+      if (w == -1)
+        ssl_reason(c, e, c->error, sizeof c->error);
+      return w;
     }
     ssize_t n = recv(c->fd, buf, cap, 0);
     if (n >= 0)
@@ -444,13 +438,11 @@ ssize_t conn_read(struct conn *c, void *buf, size_t cap, int timeout_ms) {
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      int w = wait_fd(c->fd, POLLIN, deadline);
+      int w = io_wait(c, POLLIN, deadline, "read from");
       if (w > 0)
         continue;
-      if (w == 0) {
-        snprintf(c->error, sizeof c->error, "read from %s: timed out", c->peer);
+      if (w == -2)
         return -2;
-      }
     }
     snprintf(c->error, sizeof c->error, "read from %s: %s", c->peer, strerror(errno));
     return -1;

@@ -160,7 +160,7 @@ static size_t *schedule(const struct script_test *const *tests, size_t n) {
 /* runner_run - a fixed pool of threads; results land in test order. */
 int runner_run(const struct run_config *cfg, const struct probe_result *probe,
                const struct script_test *const *tests, size_t n, struct run_report *report) {
-  long start = now_ms();
+  long start = clock_now_ms();
   report->results = calloc(n ? n : 1, sizeof *report->results);
   report->n = n;
   if (!report->results)
@@ -194,7 +194,7 @@ int runner_run(const struct run_config *cfg, const struct probe_result *probe,
   free(threads);
   free(p.order);
   pthread_mutex_destroy(&p.lock);
-  report->duration_ms = now_ms() - start;
+  report->duration_ms = clock_now_ms() - start;
   return 0;
 }
 

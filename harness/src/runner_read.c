@@ -2,19 +2,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "runner_session.h"
 
 /* The most octets asked of one conn_read. */
 #define READ_CHUNK 16384
-
-/* now_ms - CLOCK_MONOTONIC in milliseconds. */
-long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* verdict - set the outcome once (the first verdict stands). */
 __attribute__((format(printf, 5, 0))) static void verdict(struct session *s, enum test_outcome o,
@@ -57,7 +49,7 @@ int session_flush(struct session *s) {
 /* session_read_reply - parse from the buffer first; read more only when needed. */
 enum read_status session_read_reply(struct session *s, long timeout_ms, struct smtp_reply *r,
                                     size_t *used, size_t *partial) {
-  long deadline = now_ms() + timeout_ms;
+  long deadline = clock_now_ms() + timeout_ms;
   *used = 0;
   *partial = 0;
   for (;;) {
@@ -86,7 +78,7 @@ enum read_status session_read_reply(struct session *s, long timeout_ms, struct s
       }
     }
     enum read_status st = READ_TIMEOUT;
-    long left = deadline - now_ms();
+    long left = deadline - clock_now_ms();
     ssize_t n = -2;
     if (s->eof || !s->c)
       st = READ_EOF;

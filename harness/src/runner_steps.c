@@ -60,11 +60,11 @@ static void not_a_reply(struct session *s, const struct script_step *st, enum re
 
 /* expect_closed - replies may still come; each is checked; then EOF within the timeout. */
 static int expect_closed(struct session *s, const struct script_step *st) {
-  long deadline = now_ms() + s->timeout_ms;
+  long deadline = clock_now_ms() + s->timeout_ms;
   for (;;) {
     struct smtp_reply r;
     size_t used, partial;
-    long left = deadline - now_ms();
+    long left = deadline - clock_now_ms();
     enum read_status rs = session_read_reply(s, left > 0 ? left : 0, &r, &used, &partial);
     if (rs == READ_REPLY) {
       char reason[512];
@@ -98,9 +98,9 @@ static int expect_closed(struct session *s, const struct script_step *st) {
 /* read_within - one read of what arrives within ms: octets (> 0), 0 when nothing came in
  * time, -1 when the connection closed or failed. */
 static ssize_t read_within(struct session *s, long ms, char *chunk, size_t cap) {
-  long deadline = now_ms() + ms;
+  long deadline = clock_now_ms() + ms;
   for (;;) {
-    long left = deadline - now_ms();
+    long left = deadline - clock_now_ms();
     if (left <= 0)
       return 0;
     ssize_t n = conn_read(s->c, chunk, cap, (int)left);
@@ -239,7 +239,7 @@ int session_maildir(struct session *s, const struct script_step *st) {
     session_error(s, st->line, "%s", err);
     return -1;
   }
-  long deadline = now_ms() + s->timeout_ms;
+  long deadline = clock_now_ms() + s->timeout_ms;
   int rc = -1;
   char want[64];
   for (;;) {
@@ -249,7 +249,7 @@ int session_maildir(struct session *s, const struct script_step *st) {
       session_error(s, st->line, "%s", err);
       break;
     }
-    bool done = false, ok = false, late = now_ms() >= deadline;
+    bool done = false, ok = false, late = clock_now_ms() >= deadline;
     if (st->kind == STEP_MAILDIR_COUNT) {
       /* One count passes as soon as it is reached. Alternatives ("0|1": never two) are
        * judged when the step timeout has passed: a later delivery may still raise the

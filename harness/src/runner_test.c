@@ -346,11 +346,11 @@ static void run_session(const struct run_config *cfg, const struct probe_result 
 /* runner_test - see runner.h. */
 void runner_test(const struct run_config *cfg, const struct probe_result *probe,
                  const struct script_test *t, const char *token, struct test_result *res) {
-  long start = now_ms();
+  long start = clock_now_ms();
   memset(res, 0, sizeof *res);
   res->test = t;
   res->fail_level = t->level;
   if (requirements_met(cfg, probe, t, res))
     run_session(cfg, probe, t, token, res);
-  res->duration_ms = now_ms() - start;
+  res->duration_ms = clock_now_ms() - start;
 }
