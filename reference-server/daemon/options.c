@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls.h"
+
 /* Every option, so one table drives parsing. */
 enum opt_id {
   OPT_LISTEN,
@@ -35,6 +37,7 @@ enum opt_id {
   OPT_RELAY_HOST,
   OPT_ROUTES,
   OPT_RELAY_TLS,
+  OPT_RELAY_CA,
   OPT_RETRY_MIN,
   OPT_RETRY_MAX,
   OPT_QUEUE_LIFETIME,
@@ -77,6 +80,7 @@ static const struct opt_spec opt_table[] = {
     {"relay-host", OPT_RELAY_HOST, true},
     {"routes", OPT_ROUTES, true},
     {"relay-tls", OPT_RELAY_TLS, true},
+    {"relay-ca", OPT_RELAY_CA, true},
     {"retry-min", OPT_RETRY_MIN, true},
     {"retry-max", OPT_RETRY_MAX, true},
     {"queue-lifetime", OPT_QUEUE_LIFETIME, true},
@@ -116,7 +120,13 @@ void options_usage(FILE *f) {
         "  --relay-host HOST:PORT         next hop for every non-local domain without a route\n"
         "  --routes FILE                  'domain HOST:PORT' lines: per-domain next hops\n"
         "  --relay-tls MODE               STARTTLS to the next hop: opportunistic (default),\n"
-        "                                 require, none\n"
+        "                                 require (encrypted, peer not checked), none, or\n"
+        "                                 verify: required, and the certificate must chain\n"
+        "                                 to a trusted CA and match the next hop's host name\n"
+        "                                 (or IP address) from --relay-host/--routes; a\n"
+        "                                 failure defers the message (retried, then bounced)\n"
+        "  --relay-ca FILE                PEM CA certificates for --relay-tls verify\n"
+        "                                 (default: the system's trusted CA store)\n"
         "  --retry-min SECS               first retry after a 4xx or failed connection (60)\n"
         "  --retry-max SECS               longest wait between retries (3600)\n"
         "  --queue-lifetime SECS          bounce what is still undelivered after this (432000)\n"
@@ -235,6 +245,24 @@ int listen_addr_parse(const char *text, enum listen_kind kind, struct listen_add
   out->kind = kind;
   memcpy(out->text, text, strlen(text) + 1);
   return 0;
+}
+
+/* relay_tls_mode_parse - the --relay-tls mode by name. */
+int relay_tls_mode_parse(const char *text, enum relay_tls_mode *out) {
+  static const struct {
+    const char *name;
+    enum relay_tls_mode mode;
+  } modes[] = {{"opportunistic", RELAY_TLS_OPPORTUNISTIC},
+               {"require", RELAY_TLS_REQUIRE},
+               {"verify", RELAY_TLS_VERIFY},
+               {"none", RELAY_TLS_NONE}};
+  for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+    if (strcmp(text, modes[i].name) == 0) {
+      *out = modes[i].mode;
+      return 0;
+    }
+  }
+  return -1;
 }
 
 /* host_port_valid - "name:port" or "[v6]:port" with a port from 1 to 65535. 0 or -1. */
@@ -380,14 +408,11 @@ static enum options_result apply(struct refsmtpd_options *o, const struct opt_sp
     o->routes = val;
     break;
   case OPT_RELAY_TLS:
-    if (strcmp(val, "opportunistic") == 0)
-      o->relay_tls = RELAY_TLS_OPPORTUNISTIC;
-    else if (strcmp(val, "require") == 0)
-      o->relay_tls = RELAY_TLS_REQUIRE;
-    else if (strcmp(val, "none") == 0)
-      o->relay_tls = RELAY_TLS_NONE;
-    else
-      return fail(err, cap, "--relay-tls: '%s' is not opportunistic, require or none", val);
+    if (relay_tls_mode_parse(val, &o->relay_tls) != 0)
+      return fail(err, cap, "--relay-tls: '%s' is not opportunistic, require, verify or none", val);
+    break;
+  case OPT_RELAY_CA:
+    o->relay_ca = val;
     break;
   case OPT_RETRY_MIN:
     if (parse_uint(val, 1, 86400, &o->retry_min) != 0)
@@ -456,6 +481,13 @@ static enum options_result validate(const struct refsmtpd_options *o, char *err,
     return fail(err, cap, "--relay-host, --routes and --relay-from need --queue DIR");
   if (o->queue != NULL && o->relay_host == NULL && o->routes == NULL)
     return fail(err, cap, "--queue needs a next hop: --relay-host HOST:PORT or --routes FILE");
+  /* A CA file that would be ignored would look like verification that is not done. */
+  if (o->relay_ca != NULL && o->relay_tls != RELAY_TLS_VERIFY)
+    return fail(err, cap, "--relay-ca %s needs --relay-tls verify", o->relay_ca);
+  if (o->relay_ca != NULL && tls_ca_file_check(o->relay_ca, err, cap) != 0)
+    return OPTIONS_ERROR;
+  if (o->relay_tls == RELAY_TLS_VERIFY && o->queue == NULL)
+    return fail(err, cap, "--relay-tls verify needs --queue DIR (it is about relaying)");
   if (o->retry_min > o->retry_max)
     return fail(err, cap, "--retry-min (%u) is longer than --retry-max (%u)", o->retry_min,
                 o->retry_max);

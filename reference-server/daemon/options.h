@@ -17,6 +17,8 @@ enum relay_tls_mode {
   RELAY_TLS_OPPORTUNISTIC = 0, /* when offered (RFC 3207, RFC 7435) */
   RELAY_TLS_REQUIRE,           /* fail the attempt (4xx-like, retried) if not offered */
   RELAY_TLS_NONE,              /* never */
+  RELAY_TLS_VERIFY,            /* required, and the certificate must chain to a trusted CA
+                                  and match the next hop's name or address (RFC 6125) */
 };
 
 /* One --relay-from network: an address and a prefix length. */
@@ -69,6 +71,7 @@ struct refsmtpd_options {
   const char *relay_host; /* "HOST:PORT" for every non-local domain without a route */
   const char *routes;     /* file of "domain HOST:PORT" lines */
   enum relay_tls_mode relay_tls;
+  const char *relay_ca;          /* PEM CA bundle for verify; NULL: the system store */
   unsigned retry_min, retry_max; /* seconds between attempts (backoff doubles) */
   unsigned queue_lifetime;       /* seconds before a message bounces */
   unsigned max_relay_conns;      /* outbound connections at once */
@@ -98,6 +101,8 @@ int host_port_valid(const char *text);
 int cidr_parse(const char *text, struct cidr *out);
 /* cidr_match - is the socket address inside the network? (v4-mapped IPv6 counts as IPv4) */
 bool cidr_match(const struct cidr *c, const struct sockaddr *sa);
+/* relay_tls_mode_parse - "opportunistic", "require", "none" or "verify". 0 or -1. */
+int relay_tls_mode_parse(const char *text, enum relay_tls_mode *out);
 /* listen_addr_is_loopback - 127.0.0.0/8 or ::1. */
 bool listen_addr_is_loopback(const struct listen_addr *a);
 

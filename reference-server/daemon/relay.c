@@ -26,7 +26,8 @@ int relay_init(struct daemon *d, char *err, size_t errcap) {
   if (routes_load(&d->routes, o->routes, o->relay_host, err, errcap) != 0)
     return -1;
   if (o->relay_tls != RELAY_TLS_NONE) {
-    if (tls_client_init(&d->tls_client, err, errcap) != 0)
+    if (tls_client_init(&d->tls_client, o->relay_tls == RELAY_TLS_VERIFY, o->relay_ca, err,
+                        errcap) != 0)
       return -1;
     d->have_tls_client = true;
   }
@@ -360,8 +361,10 @@ void relay_run(struct daemon *d) {
     return;
   for (struct relay_conn *c = d->relays; c != NULL; c = c->next) {
     if (!c->dead && c->deadline_ms <= now) {
-      snprintf(c->error, sizeof(c->error), "%s did not answer for %u s (RFC 5321 4.5.3.2)",
-               c->next_hop, d->opt->timeout_command);
+      /* A reason already given (a refused certificate, then no close) is kept. */
+      if (c->error[0] == '\0')
+        snprintf(c->error, sizeof(c->error), "%s did not answer for %u s (RFC 5321 4.5.3.2)",
+                 c->next_hop, d->opt->timeout_command);
       relay_conn_finished(c);
     }
   }

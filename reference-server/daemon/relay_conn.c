@@ -65,6 +65,13 @@ static int flush_tls(struct relay_conn *c) {
   return 1;
 }
 
+/* refused - the channel is up but was refused by refuse_peer: only the QUIT reply and
+ * the close are awaited (what arrives is read and dropped, see feed). */
+static bool refused(const struct relay_conn *c) {
+  return c->tls != NULL && !c->handshaking && c->tls->established &&
+         smtp_client_state(c->client) == SMTP_CLIENT_STARTTLS;
+}
+
 /* flush_out - the engine's commands to the peer; 1 all sent, 0 blocked, -1 error. */
 static int flush_out(struct relay_conn *c) {
   for (;;) {
@@ -73,7 +80,8 @@ static int flush_out(struct relay_conn *c) {
     int r;
     if (c->tls != NULL) {
       r = flush_tls(c);
-      if (r <= 0 || c->handshaking)
+      /* Nothing of the engine's over a handshake or a refused channel (verify mode). */
+      if (r <= 0 || c->handshaking || refused(c))
         return r;
     }
     p = smtp_client_output(c->client, &len);
@@ -98,9 +106,21 @@ static int flush_out(struct relay_conn *c) {
   }
 }
 
+/* refuse_peer - verify mode and the next hop did not prove who it is: no mail goes over
+ * this channel. The engine is never told that TLS is up, so it stays in its STARTTLS
+ * state and sends nothing; QUIT and close_notify go out over TLS (RFC 5321 4.1.1.10, as
+ * Postfix's smtp client does), and the attempt ends when the next hop closes after its
+ * 221 (or at the command timeout) as a temporary failure, retried (RFC 5321 4.5.4.1). */
+static void refuse_peer(struct relay_conn *c, const char *why) {
+  static const char quit[] = "QUIT\r\n";
+  snprintf(c->error, sizeof(c->error), "TLS with %s not verified: %s", c->next_hop, why);
+  if (tls_conn_write(c->tls, quit, sizeof(quit) - 1) > 0)
+    tls_conn_shutdown(c->tls);
+}
+
 /* handshake - advance the STARTTLS handshake; -1 on failure. */
 static int handshake(struct relay_conn *c) {
-  char why[256] = "";
+  char why[480] = "";
   enum tls_step st = tls_conn_handshake(c->tls, why, sizeof(why));
   if (st == TLS_STEP_ERROR) {
     flush_tls(c);
@@ -110,6 +130,12 @@ static int handshake(struct relay_conn *c) {
   if (st == TLS_STEP_DONE) {
     c->handshaking = false;
     c->d->counters.tls_sessions++;
+    /* --relay-tls verify: RFC 6125 6 / RFC 7672 3.2: the chain and the name, checked
+     * before the engine may send anything over the channel. */
+    if (c->d->tls_client.verify && tls_conn_verified(c->tls, why, sizeof(why)) != 0) {
+      refuse_peer(c, why);
+      return 0;
+    }
     /* RFC 3207 4.2: the engine forgets what it knew and sends EHLO again. */
     smtp_client_tls_started(c->client);
   }
@@ -118,17 +144,14 @@ static int handshake(struct relay_conn *c) {
 
 /* start_tls - the engine got 220 to STARTTLS: begin the client handshake. */
 static int start_tls(struct relay_conn *c) {
-  char host[sizeof(c->next_hop)];
-  const char *colon = strrchr(c->next_hop, ':');
-  size_t hlen = colon != NULL ? (size_t)(colon - c->next_hop) : 0;
+  char why[256] = "";
   if (!c->d->have_tls_client) {
     snprintf(c->error, sizeof(c->error), "STARTTLS without a TLS client context");
     return -1;
   }
-  snprintf(host, sizeof(host), "%.*s", (int)hlen, c->next_hop);
-  c->tls = tls_conn_new_client(&c->d->tls_client, host);
+  c->tls = tls_conn_new_client(&c->d->tls_client, c->next_hop, why, sizeof(why));
   if (c->tls == NULL) {
-    snprintf(c->error, sizeof(c->error), "out of memory for TLS");
+    snprintf(c->error, sizeof(c->error), "TLS with %s not started: %s", c->next_hop, why);
     return -1;
   }
   c->handshaking = true;
@@ -137,6 +160,8 @@ static int start_tls(struct relay_conn *c) {
 
 /* feed - plaintext from the peer to the engine. */
 static void feed(struct relay_conn *c, const char *p, size_t len) {
+  if (refused(c))
+    return; /* the reply to our QUIT: the close that follows ends the attempt */
   if (smtp_client_state(c->client) == SMTP_CLIENT_RUNNING)
     smtp_client_feed(c->client, p, len);
   /* In the STARTTLS state the engine dropped what followed the 220 (RFC 3207 5). */
@@ -355,9 +380,11 @@ struct relay_conn *relay_conn_start(struct daemon *d, struct queue_entry *e, con
   c->msg.content_len = c->content_len;
   memset(&cfg, 0, sizeof(cfg));
   cfg.ehlo = d->hostname;
-  cfg.starttls = d->opt->relay_tls == RELAY_TLS_REQUIRE ? SMTP_CLIENT_TLS_REQUIRE
-                 : d->opt->relay_tls == RELAY_TLS_NONE  ? SMTP_CLIENT_TLS_NONE
-                                                        : SMTP_CLIENT_TLS_OPPORTUNISTIC;
+  /* verify needs STARTTLS as require does; the certificate is checked in handshake. */
+  cfg.starttls = d->opt->relay_tls == RELAY_TLS_REQUIRE || d->opt->relay_tls == RELAY_TLS_VERIFY
+                     ? SMTP_CLIENT_TLS_REQUIRE
+                 : d->opt->relay_tls == RELAY_TLS_NONE ? SMTP_CLIENT_TLS_NONE
+                                                       : SMTP_CLIENT_TLS_OPPORTUNISTIC;
   cfg.use_pipelining = true;
   /* BDAT is not used: the content is sent as received, dot-stuffed (RFC 5321 4.5.2). */
   cfg.use_chunking = false;

@@ -1,12 +1,17 @@
-/* tls.c - OpenSSL server side over memory BIOs (as in OpenSSL's fuzz/server.c). */
+/* tls.c - OpenSSL over memory BIOs (as in OpenSSL's fuzz/server.c): the server side, and
+ * the relay client side with optional verification of the next hop (RFC 6125). */
 #include "tls.h"
 
+#include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tls_peer.h"
 
 /* TLS 1.2 suites: ECDHE/DHE with AEAD only (Mozilla "intermediate"); TLS 1.3 defaults. */
 static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -77,21 +82,77 @@ void tls_server_free(struct tls_server *t) {
   t->ctx = NULL;
 }
 
-/* tls_client_init - the client context for relaying. */
-int tls_client_init(struct tls_client *t, char *err, size_t errcap) {
+/* verify_note - OpenSSL's chain and name checks report each problem here: keep the first
+ * for the log and let the handshake end, so that QUIT goes out over TLS (as Postfix's
+ * smtp client does) before the connection closes; tls_conn_verified then refuses the
+ * channel, so no mail is ever sent over it. */
+static int verify_note(int ok, X509_STORE_CTX *store) {
+  SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+  struct tls_conn *c = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+  if (c == NULL)
+    return ok; /* not ours: fail closed */
+  if (!ok && c->verify_error == X509_V_OK) {
+    c->verify_error = X509_STORE_CTX_get_error(store);
+    c->verify_depth = X509_STORE_CTX_get_error_depth(store);
+    if (c->verify_error == X509_V_OK)
+      c->verify_error = X509_V_ERR_UNSPECIFIED;
+  }
+  return 1;
+}
+
+/* load_ca - the trust anchors for next hops: a PEM bundle, or the system store. */
+static int load_ca(SSL_CTX *ctx, const char *ca_file, char *err, size_t errcap) {
   char why[256];
+  FILE *f;
+  if (ca_file == NULL) {
+    if (SSL_CTX_set_default_verify_paths(ctx) == 1)
+      return 0;
+    ssl_error_text(why, sizeof(why));
+    snprintf(err, errcap, "cannot load the system's trusted CA certificates: %s", why);
+    return -1;
+  }
+  f = fopen(ca_file, "r");
+  if (f == NULL) {
+    snprintf(err, errcap, "--relay-ca %s: cannot read it: %s", ca_file, strerror(errno));
+    return -1;
+  }
+  fclose(f);
+  if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+    ssl_error_text(why, sizeof(why));
+    snprintf(err, errcap, "--relay-ca %s: no PEM CA certificate could be loaded from it (%s)",
+             ca_file, why);
+    return -1;
+  }
+  return 0;
+}
+
+/* tls_client_init - the client context for relaying. */
+int tls_client_init(struct tls_client *t, bool verify, const char *ca_file, char *err,
+                    size_t errcap) {
+  char why[256];
+  t->verify = verify;
   t->ctx = SSL_CTX_new(TLS_client_method());
   if (t->ctx == NULL) {
     ssl_error_text(why, sizeof(why));
     snprintf(err, errcap, "cannot create TLS client context: %s", why);
     return -1;
   }
-  /* RFC 8996: no TLS 1.0/1.1. RFC 7435: encrypt without authenticating the peer. */
+  /* RFC 8996: no TLS 1.0/1.1. */
   SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-  SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
   SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS |
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (!verify) {
+    /* RFC 7435: encrypt without authenticating the peer. */
+    SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+    return 0;
+  }
+  /* RFC 7672 3.2 / Postfix "verify": the chain must lead to a trusted CA. */
+  SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_note);
+  if (load_ca(t->ctx, ca_file, err, errcap) != 0) {
+    tls_client_free(t);
+    return -1;
+  }
   return 0;
 }
 
@@ -101,8 +162,23 @@ void tls_client_free(struct tls_client *t) {
   t->ctx = NULL;
 }
 
+/* tls_ca_file_check - load path into a scratch context to see that it is usable. */
+int tls_ca_file_check(const char *path, char *err, size_t errcap) {
+  char why[256];
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  int rc;
+  if (ctx == NULL) {
+    ssl_error_text(why, sizeof(why));
+    snprintf(err, errcap, "--relay-ca %s: cannot create a TLS context: %s", path, why);
+    return -1;
+  }
+  rc = load_ca(ctx, path, err, errcap);
+  SSL_CTX_free(ctx);
+  return rc;
+}
+
 /* conn_new - one connection over two memory BIOs on a context (either side). */
-static struct tls_conn *conn_new(SSL_CTX *ctx, bool server, const char *sni) {
+static struct tls_conn *conn_new(SSL_CTX *ctx, bool server) {
   struct tls_conn *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return NULL;
@@ -117,29 +193,91 @@ static struct tls_conn *conn_new(SSL_CTX *ctx, bool server, const char *sni) {
     ERR_clear_error();
     return NULL;
   }
+  c->verify_error = X509_V_OK;
+  SSL_set_app_data(c->ssl, c); /* for verify_note */
   /* An empty memory BIO means "retry later", not end of file. */
   BIO_set_mem_eof_return(c->in, -1);
   BIO_set_mem_eof_return(c->out, -1);
   SSL_set_bio(c->ssl, c->in, c->out); /* the SSL now owns both BIOs */
-  if (server) {
+  if (server)
     SSL_set_accept_state(c->ssl);
-  } else {
-    /* RFC 6066 3: SNI carries a host name, never an address literal. */
-    if (sni != NULL && sni[0] != '\0' && strspn(sni, "0123456789.:[]abcdefABCDEF") != strlen(sni))
-      SSL_set_tlsext_host_name(c->ssl, sni);
+  else
     SSL_set_connect_state(c->ssl);
-  }
   return c;
 }
 
 /* tls_conn_new - a server-side connection. */
 struct tls_conn *tls_conn_new(struct tls_server *t) {
-  return conn_new(t->ctx, true, NULL);
+  return conn_new(t->ctx, true);
 }
 
-/* tls_conn_new_client - a client-side connection. */
-struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *host) {
-  return conn_new(t->ctx, false, host);
+/* client_identity - SNI, and with verify the name or address the certificate must hold. */
+static int client_identity(SSL *ssl, const char *next_hop, bool verify, char *err, size_t errcap) {
+  struct tls_peer p;
+  X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+  int ok;
+  if (tls_peer_parse(next_hop, &p) != 0) {
+    if (!verify)
+      return 0; /* opportunistic: nothing to name, nothing to check */
+    snprintf(err, errcap, "cannot verify %s: its host is neither a name nor an IP address",
+             next_hop);
+    return -1;
+  }
+  /* RFC 6066 3: SNI carries a host name, never an address literal. */
+  if (p.kind == TLS_PEER_NAME && SSL_set_tlsext_host_name(ssl, p.host) != 1) {
+    snprintf(err, errcap, "cannot set SNI %s", p.host);
+    return -1;
+  }
+  if (!verify)
+    return 0;
+  /* RFC 6125 6.4.3: a wildcard matches only as the whole left-most label. */
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  /* RFC 6125 6.4: the reference identity is the next hop's name; an address literal is
+   * matched against the certificate's iPAddress entries (RFC 5280 4.2.1.6). */
+  ok = p.kind == TLS_PEER_NAME ? SSL_set1_host(ssl, p.host)
+                               : X509_VERIFY_PARAM_set1_ip_asc(param, p.host);
+  if (ok != 1) {
+    snprintf(err, errcap, "cannot set up certificate matching for %s", p.host);
+    return -1;
+  }
+  return 0;
+}
+
+/* tls_conn_new_client - a client-side connection to next_hop. */
+struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *next_hop, char *err,
+                                     size_t errcap) {
+  struct tls_conn *c = conn_new(t->ctx, false);
+  if (c == NULL) {
+    snprintf(err, errcap, "out of memory for TLS");
+    return NULL;
+  }
+  if (client_identity(c->ssl, next_hop, t->verify, err, errcap) != 0) {
+    ERR_clear_error();
+    tls_conn_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+/* tls_conn_verified - the verdict on the peer once the handshake is done. */
+int tls_conn_verified(const struct tls_conn *c, char *err, size_t errcap) {
+  long e = c->verify_error;
+  const X509 *peer = SSL_get0_peer_certificate(c->ssl);
+  char subject[256] = "";
+
+  if (e == X509_V_OK)
+    e = SSL_get_verify_result(c->ssl);
+  if (c->established && peer != NULL && e == X509_V_OK)
+    return 0;
+  if (peer == NULL) {
+    snprintf(err, errcap, "certificate verify failed: the next hop sent no certificate");
+    return -1;
+  }
+  X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof(subject));
+  snprintf(err, errcap, "certificate verify failed: %s (depth %d; certificate %s)",
+           e == X509_V_OK ? "handshake not finished" : X509_verify_cert_error_string(e),
+           c->verify_depth, subject);
+  return -1;
 }
 
 /* tls_conn_free - release it. */

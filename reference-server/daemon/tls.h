@@ -26,17 +26,30 @@ void tls_server_free(struct tls_server *t);
 /* The client context for STARTTLS to a next hop when relaying. */
 struct tls_client {
   SSL_CTX *ctx;
+  bool verify; /* --relay-tls verify: the next hop's certificate must chain and match */
 };
 
-/* tls_client_init - TLS 1.2 or later; the next hop's certificate is not verified
- * (opportunistic TLS, RFC 7435: it protects against passive eavesdroppers, and there is
- * no MX name to check without DNS). -1 with a message in err on failure. */
-int tls_client_init(struct tls_client *t, char *err, size_t errcap);
-/* tls_client_free - release the context. */
+/* tls_client_init - TLS 1.2 or later. Without verify the next hop's certificate is not
+ * checked (opportunistic TLS, RFC 7435: it protects against passive eavesdroppers only).
+ * With verify it must chain to a CA of ca_file (PEM; NULL: the system store) and match
+ * the next hop's name or address (RFC 6125); see tls_conn_verified. -1 with a message
+ * in err on failure. */
+int tls_client_init(struct tls_client *t, bool verify, const char *ca_file, char *err,
+                    size_t errcap);
+/* tls_client_free - release the client context. */
 void tls_client_free(struct tls_client *t);
-/* tls_conn_new_client - a client-side connection (SNI from host when it is a name); NULL
- * if out of memory. The same tls_conn_* calls then drive it. */
-struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *host);
+/* tls_ca_file_check - does path hold at least one PEM certificate OpenSSL accepts? 0, or
+ * -1 with a message naming the file in err (for --relay-ca at start-up). */
+int tls_ca_file_check(const char *path, char *err, size_t errcap);
+/* tls_conn_new_client - a client-side connection to next_hop ("HOST:PORT"): SNI when the
+ * host is a name, and with verify the name or address the certificate must match. NULL
+ * with a reason in err (out of memory, or a host that cannot be checked). */
+struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *next_hop, char *err,
+                                     size_t errcap);
+/* tls_conn_verified - after the handshake of a verifying client: 0 if the peer's
+ * certificate chained to a trusted CA and matched; else -1 and why in err, as
+ * "certificate verify failed: hostname mismatch (depth 0, /CN=mx.other.test)". */
+int tls_conn_verified(const struct tls_conn *c, char *err, size_t errcap);
 
 /* One connection's TLS state. */
 struct tls_conn {
@@ -44,6 +57,8 @@ struct tls_conn {
   BIO *in;  /* ciphertext from the peer, written by us, read by OpenSSL */
   BIO *out; /* ciphertext for the peer, written by OpenSSL, read by us */
   bool established;
+  long verify_error; /* the first X509_V_ERR_* the chain check met (X509_V_OK: none) */
+  int verify_depth;  /* where in the chain it was met */
 };
 
 /* Outcome of a handshake step. */
