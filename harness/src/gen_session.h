@@ -33,15 +33,32 @@ enum gen_server_ctl {
 };
 #define GEN_SRV_HOOK_FIELDS 4
 
-/* Client session controls (fuzz_client). */
+/* Client session controls (fuzz_client). All 0 is the classic session: fixed credentials
+ * "fuzzuser"/"fuzzpass", one to four recipients, one of the 16 contents as it is. */
 enum gen_client_ctl {
-  GEN_CLI_OPTS = 0,    /* bit0 PIPELINING, bit1 CHUNKING, bit2 AUTH, bit3 TLS handshake fails */
-  GEN_CLI_TLS = 1,     /* value % 4: 0 none, 1 opportunistic, 2 require, 3 none;
-                          bit2 two messages, bit3 EOF after the stream */
-  GEN_CLI_CONTENT = 2, /* which message content (gen_session_content) */
-  GEN_CLI_RCPTS = 3,   /* bits0-1: recipients - 1; bit2 null sender; bit3 UTF-8 sender */
-  GEN_CLI_READS = 4,   /* from here on: read sizes */
+  GEN_CLI_OPTS = 0,     /* bit0 PIPELINING, bit1 CHUNKING, bit2 AUTH, bit3 TLS handshake fails */
+  GEN_CLI_TLS = 1,      /* value % 4: 0 none, 1 opportunistic, 2 require, 3 none;
+                           bit2 two messages, bit3 EOF after the stream */
+  GEN_CLI_CONTENT = 2,  /* which message content (gen_session_content) */
+  GEN_CLI_RCPTS = 3,    /* bits0-1: recipients - 1 (unless GEN_CLI_MANY); bit2 null sender;
+                           bit3 UTF-8 sender */
+  GEN_CLI_USER_LEN = 4, /* 3 fields, read as decimal digits, mod 301: the user name's length */
+  GEN_CLI_PASS_LEN = 7, /* 3 fields, the same for the password */
+  GEN_CLI_USER = 10,    /* the user name's octets: 0 "fuzzuser" (length ignored), 1..15 a
+                           pattern (gen_session_credential) */
+  GEN_CLI_PASS = 11,    /* the password's octets: 0 "fuzzpass", 1..15 a pattern */
+  GEN_CLI_MORE = 12,    /* bit0 prefer AUTH LOGIN over PLAIN; bits1-2 the client's writes:
+                           0 one take of its output per read, 1..3 all of it in pieces of
+                           1000, 333 or 64 octets (partial sends) */
+  GEN_CLI_MANY = 13,    /* 0: recipients from GEN_CLI_RCPTS; 1..15: 5 to 200 recipients */
+  GEN_CLI_SIZE = 14,    /* 0: the content as it is; 1..15: repeated to 1 .. 1048577 octets */
+  GEN_CLI_READS = 15,   /* from here on: read sizes */
 };
+
+/* The longest user name or password a fuzz_client input chooses. */
+#define GEN_CLI_CRED_MAX 300
+/* The most recipients a fuzz_client input chooses. */
+#define GEN_CLI_RCPTS_MAX 200
 
 /* A decoded session input; pointers into the caller's buffer. */
 struct gen_session {
@@ -66,5 +83,20 @@ void gen_session_put_ctl(struct gen_buf *b, const unsigned char *vals, size_t n)
 /* gen_session_content - message content number i (0..15) for the client target: empty,
  * dots at line starts, bare LF, no final CRLF, 8-bit, NUL, long line, fake end marks. */
 const char *gen_session_content(unsigned i, size_t *len);
+
+/* gen_session_credential - the AUTH user name (which 0) or password (which 1) of a
+ * fuzz_client input, NUL-terminated into out (GEN_CLI_CRED_MAX + 1 octets): its length
+ * and pattern from the controls (never a NUL octet inside). Returns the length. */
+size_t gen_session_credential(const struct gen_session *s, unsigned which, char *out);
+/* gen_session_rcpt_count - how many recipients the first message has (1..GEN_CLI_RCPTS_MAX). */
+size_t gen_session_rcpt_count(const struct gen_session *s);
+/* gen_session_rcpt - recipient i's forward-path without brackets, into out (cap >= 24): the
+ * first four are fixed (two plain, postmaster, a quoted local part), then "rN@example.org". */
+void gen_session_rcpt(size_t i, char *out, size_t cap);
+/* gen_session_client_content - the content of message i (0 or 1) of a fuzz_client input:
+ * gen_session_content(GEN_CLI_CONTENT + i) or, with GEN_CLI_SIZE, that content repeated to
+ * a size, written into b (b reset first). When b cannot grow, the content as it is. */
+const char *gen_session_client_content(const struct gen_session *s, unsigned i, struct gen_buf *b,
+                                       size_t *len);
 
 #endif

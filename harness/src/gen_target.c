@@ -150,6 +150,17 @@ void gen_client_replies(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
   }
 }
 
+/* gen_client_credential - a credential's length (three decimal digits, 0..300) and its
+ * pattern: mostly the fixed word (pattern 0), else any pattern and length. */
+static void gen_client_credential(struct gen_rand *r, unsigned char *len3, unsigned char *pattern) {
+  size_t len =
+      gen_rand_chance(r, 50) ? gen_rand_below(r, 8) : gen_rand_below(r, GEN_CLI_CRED_MAX + 1);
+  len3[0] = (unsigned char)(len / 100);
+  len3[1] = (unsigned char)(len / 10 % 10);
+  len3[2] = (unsigned char)(len % 10);
+  *pattern = (unsigned char)(gen_rand_chance(r, 40) ? 0 : gen_rand_range(r, 1, 15));
+}
+
 /* gen_client_session - controls then replies. */
 static void gen_client_session(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
   unsigned char ctl[GEN_CLI_READS + 6];
@@ -158,6 +169,11 @@ static void gen_client_session(struct gen_rand *r, struct gen_buf *b, unsigned f
   ctl[GEN_CLI_TLS] = (unsigned char)gen_rand_below(r, 16);
   ctl[GEN_CLI_CONTENT] = (unsigned char)gen_rand_below(r, 16);
   ctl[GEN_CLI_RCPTS] = (unsigned char)gen_rand_below(r, 16);
+  gen_client_credential(r, &ctl[GEN_CLI_USER_LEN], &ctl[GEN_CLI_USER]);
+  gen_client_credential(r, &ctl[GEN_CLI_PASS_LEN], &ctl[GEN_CLI_PASS]);
+  ctl[GEN_CLI_MORE] = (unsigned char)gen_rand_below(r, 8);
+  ctl[GEN_CLI_MANY] = (unsigned char)(gen_rand_chance(r, 80) ? 0 : gen_rand_range(r, 1, 15));
+  ctl[GEN_CLI_SIZE] = (unsigned char)(gen_rand_chance(r, 70) ? 0 : gen_rand_range(r, 1, 14));
   size_t reads = gen_rand_below(r, 4);
   for (size_t i = 0; i < reads; i++)
     ctl[n++] = (unsigned char)gen_rand_below(r, 16);

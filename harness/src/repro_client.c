@@ -8,15 +8,18 @@
 #include "gen_session.h"
 #include "repro_check.h"
 #include "repro_session.h"
+#include "smtp/base64.h"
 #include "smtp/client.h"
 #include "smtp/command.h"
 #include "smtp/data.h"
 #include "smtp/ext.h"
+#include "smtp/line.h"
 #include "smtp/reply.h"
 
 /* DATA replies remembered (two messages, retries are not expected). */
 #define CLI_DATA_MAX 16
-#define CLI_RCPTS_MAX 4
+/* Room for one recipient's address (gen_session_rcpt). */
+#define CLI_RCPT_LEN 32
 
 /* What the client is sending, as a server reading its output would see it. */
 enum cli_mode {
@@ -26,13 +29,24 @@ enum cli_mode {
   CLI_BDAT,    /* the octets of a BDAT chunk */
 };
 
+/* The AUTH exchange the client began, as the shadow server saw it. */
+enum cli_auth {
+  CLI_AUTH_NONE = 0,
+  CLI_AUTH_PLAIN_IR, /* AUTH PLAIN with an initial response: a 334 gets "*" */
+  CLI_AUTH_PLAIN,    /* AUTH PLAIN alone: the response, then "*" */
+  CLI_AUTH_LOGIN,    /* AUTH LOGIN: user name, password, then "*" */
+};
+
 /* One run of the client engine over the input. */
 struct cli_run {
   const struct gen_session *in;
   const struct repro_trace *trace;
   struct smtp_client_config cfg;
   struct smtp_client_message msgs[2];
-  const char *rcpts[CLI_RCPTS_MAX];
+  const char *rcpts[GEN_CLI_RCPTS_MAX];
+  char rcpt_names[GEN_CLI_RCPTS_MAX][CLI_RCPT_LEN];
+  char user[GEN_CLI_CRED_MAX + 1], pass[GEN_CLI_CRED_MAX + 1];
+  struct gen_buf contents[2]; /* contents repeated to a size (GEN_CLI_SIZE) */
   size_t nmsgs;
   struct smtp_client *c;
   /* Shadow server: the client's output decoded. */
@@ -51,14 +65,16 @@ struct cli_run {
   size_t rcpt_ok[CLI_DATA_MAX]; /* 2xx RCPT replies per transaction (by MAIL reply) */
   bool mail_ok[CLI_DATA_MAX];   /* the transaction's MAIL got 2xx */
   size_t nmail, completed;
-  bool quit_sent, auth_sent, tls;
-  struct repro_check check; /* the first broken rule */
+  bool quit_sent, tls;
+  enum cli_auth auth;    /* the exchange begun by the AUTH command */
+  size_t auth_334;       /* 334 replies to AUTH steps (each may ask for a response) */
+  size_t auth_responses; /* response lines the client sent */
+  unsigned char decoded[2 * GEN_CLI_CRED_MAX + 8]; /* one response, decoded */
+  struct repro_check check;                        /* the first broken rule */
 };
 
 /* cli_setup - configuration and messages from the controls. */
 static void cli_setup(struct cli_run *r) {
-  static const char *const all_rcpts[CLI_RCPTS_MAX] = {"a@example.org", "b@example.org",
-                                                       "postmaster", "\"q x\"@example.org"};
   unsigned opts = gen_session_ctl(r->in, GEN_CLI_OPTS);
   unsigned tls = gen_session_ctl(r->in, GEN_CLI_TLS);
   unsigned rc = gen_session_ctl(r->in, GEN_CLI_RCPTS);
@@ -67,22 +83,27 @@ static void cli_setup(struct cli_run *r) {
   r->cfg.use_pipelining = opts & 1u;
   r->cfg.use_chunking = opts & 2u;
   if (opts & 4u) {
-    r->cfg.auth_user = "fuzzuser";
-    r->cfg.auth_pass = "fuzzpass";
+    gen_session_credential(r->in, 0, r->user);
+    gen_session_credential(r->in, 1, r->pass);
+    r->cfg.auth_user = r->user;
+    r->cfg.auth_pass = r->pass;
+    r->cfg.prefer_login = gen_session_ctl(r->in, GEN_CLI_MORE) & 1u;
   }
   r->cfg.starttls = (tls % 4) == 1   ? SMTP_CLIENT_TLS_OPPORTUNISTIC
                     : (tls % 4) == 2 ? SMTP_CLIENT_TLS_REQUIRE
                                      : SMTP_CLIENT_TLS_NONE;
-  for (size_t i = 0; i < CLI_RCPTS_MAX; i++)
-    r->rcpts[i] = all_rcpts[i];
+  size_t nrcpts = gen_session_rcpt_count(r->in);
+  for (size_t i = 0; i < nrcpts; i++) {
+    gen_session_rcpt(i, r->rcpt_names[i], sizeof r->rcpt_names[i]);
+    r->rcpts[i] = r->rcpt_names[i];
+  }
   r->nmsgs = (tls & 4u) ? 2 : 1;
   for (size_t i = 0; i < r->nmsgs; i++) {
     struct smtp_client_message *m = &r->msgs[i];
     m->from = (rc & 4u) ? "" : (rc & 8u) ? "j\xc3\xb6rg@example.org" : "sender@example.org";
     m->rcpts = r->rcpts;
-    m->nrcpts = i == 0 ? (rc & 3u) + 1 : 1;
-    m->content =
-        gen_session_content(gen_session_ctl(r->in, GEN_CLI_CONTENT) + (unsigned)i, &m->content_len);
+    m->nrcpts = i == 0 ? nrcpts : 1;
+    m->content = gen_session_client_content(r->in, (unsigned)i, &r->contents[i], &m->content_len);
   }
 }
 
@@ -95,6 +116,8 @@ static void cli_on_reply(void *ctx, enum smtp_client_step step, const struct smt
   if (step == SMTP_STEP_GREETING || step == SMTP_STEP_DONE)
     return;
   r->replies++;
+  if (step == SMTP_STEP_AUTH && reply->code == 334)
+    r->auth_334++;
   if (step == SMTP_STEP_MAIL && ++r->mail_replies <= CLI_DATA_MAX)
     r->mail_ok[r->mail_replies - 1] = reply->code / 100 == 2;
   if (step == SMTP_STEP_RCPT && reply->code / 100 == 2 && r->mail_replies > 0 &&
@@ -163,6 +186,91 @@ static void cli_check_path(struct cli_run *r, const struct smtp_command *cmd,
   repro_fail(&r->check, "RCPT TO:%s is not a configured recipient", got);
 }
 
+/* cli_auth_limit - response lines an exchange allows; the last is always "*". */
+static size_t cli_auth_limit(enum cli_auth a) {
+  return a == CLI_AUTH_LOGIN ? 3 : a == CLI_AUTH_PLAIN ? 2 : a == CLI_AUTH_PLAIN_IR ? 1 : 0;
+}
+
+/* cli_response_due - RFC 4954 4: the client owes one response line per 334, up to the
+ * exchange's limit (after that a 334 makes it give up and QUIT). */
+static bool cli_response_due(const struct cli_run *r) {
+  size_t limit = cli_auth_limit(r->auth);
+  return r->auth_responses < (r->auth_334 < limit ? r->auth_334 : limit);
+}
+
+/* cli_plain_message - RFC 4616 2: empty authzid, NUL, user name, NUL, password. */
+static void cli_plain_message(struct cli_run *r) {
+  gen_buf_truncate(&r->expect, 0);
+  gen_buf_putc(&r->expect, '\0');
+  gen_buf_puts(&r->expect, r->user);
+  gen_buf_putc(&r->expect, '\0');
+  gen_buf_puts(&r->expect, r->pass);
+}
+
+/* cli_check_b64 - b64 is the canonical base64 (RFC 4648 4) of what r->expect holds. */
+static void cli_check_b64(struct cli_run *r, const char *what, const char *b64, size_t len) {
+  ssize_t n = smtp_base64_decode(b64, len, r->decoded, sizeof r->decoded);
+  size_t want = r->expect.sb.len;
+  if (n < 0 || (size_t)n != want || (want > 0 && memcmp(r->decoded, r->expect.sb.p, want) != 0))
+    repro_fail(&r->check, "%s \"%.*s\" is not base64 of the configured credentials", what,
+               (int)(len > 40 ? 40 : len), b64);
+}
+
+/* cli_auth_command - RFC 4954 4: one exchange, PLAIN (RFC 4616) or LOGIN; PLAIN's initial
+ * response must be used exactly when the command line stays within 512 octets. */
+static void cli_auth_command(struct cli_run *r, const struct smtp_command *cmd) {
+  bool login = cmd->auth_mech_len == 5 && strncasecmp(cmd->auth_mech, "LOGIN", 5) == 0;
+  bool plain = cmd->auth_mech_len == 5 && strncasecmp(cmd->auth_mech, "PLAIN", 5) == 0;
+  if (r->auth != CLI_AUTH_NONE) {
+    repro_fail(&r->check, "a second AUTH in one session");
+    return;
+  }
+  if (!login && !plain) {
+    repro_fail(&r->check, "AUTH %.*s, a mechanism the client does not implement",
+               (int)cmd->auth_mech_len, cmd->auth_mech);
+    return;
+  }
+  if (login) {
+    r->auth = CLI_AUTH_LOGIN;
+    if (cmd->auth_initial != NULL)
+      repro_fail(&r->check, "AUTH LOGIN with an initial response");
+    return;
+  }
+  cli_plain_message(r);
+  size_t line = sizeof "AUTH PLAIN " - 1 + (r->expect.sb.len + 2) / 3 * 4 + 2;
+  if (cmd->auth_initial == NULL) {
+    r->auth = CLI_AUTH_PLAIN;
+    if (line <= SMTP_COMMAND_LINE_MAX)
+      repro_fail(&r->check, "AUTH PLAIN without the initial response, which fits (%zu octets)",
+                 line);
+    return;
+  }
+  r->auth = CLI_AUTH_PLAIN_IR;
+  cli_check_b64(r, "AUTH PLAIN initial response", cmd->auth_initial, cmd->auth_initial_len);
+}
+
+/* cli_sasl_response - a response line after a 334: the credentials in base64, in order,
+ * then "*" to cancel (RFC 4954 4); nothing more until its reply. */
+static void cli_sasl_response(struct cli_run *r, const char *line, size_t len) {
+  size_t k = r->auth_responses++;
+  r->mode = CLI_AWAIT;
+  r->await_cmd = r->commands;
+  r->await_data = false;
+  if (k + 1 == cli_auth_limit(r->auth)) {
+    if (len != 1 || line[0] != '*')
+      repro_fail(&r->check, "response %zu to AUTH is \"%.*s\", not the \"*\" that cancels", k + 1,
+                 (int)(len > 40 ? 40 : len), line);
+    return;
+  }
+  if (r->auth == CLI_AUTH_PLAIN) {
+    cli_plain_message(r);
+  } else {
+    gen_buf_truncate(&r->expect, 0);
+    gen_buf_puts(&r->expect, k == 0 ? r->user : r->pass);
+  }
+  cli_check_b64(r, "SASL response", line, len);
+}
+
 /* cli_command - one command line the client sent. */
 static void cli_command(struct cli_run *r, const char *line, size_t len) {
   struct smtp_command cmd;
@@ -173,15 +281,18 @@ static void cli_command(struct cli_run *r, const char *line, size_t len) {
     repro_fail(&r->check, "client sent \"%.*s\" after QUIT", (int)(len > 60 ? 60 : len), line);
     return;
   }
-  if (smtp_command_parse(line, len, SMTP_EXT_ALL, &cmd, &err) != 0) {
-    bool sasl = r->auth_sent && len > 0 &&
-                strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
-                             "nopqrstuvwxyz0123456789+/=*") == len;
-    if (!sasl)
-      repro_fail(&r->check, "client sent \"%.*s\", which is not a command (%d %s)",
-                 (int)(len > 60 ? 60 : len), line, err.code, err.text ? err.text : "");
+  if (cli_response_due(r)) {
+    cli_sasl_response(r, line, len);
     return;
   }
+  if (smtp_command_parse(line, len, SMTP_EXT_ALL, &cmd, &err) != 0) {
+    repro_fail(&r->check, "client sent \"%.*s\", which is not a command (%d %s)",
+               (int)(len > 60 ? 60 : len), line, err.code, err.text ? err.text : "");
+    return;
+  }
+  if (len + 2 > SMTP_COMMAND_LINE_MAX)
+    repro_fail(&r->check, "client sent a %zu-octet %s line (RFC 5321 4.5.3.1.4: 512 with CRLF)",
+               len + 2, smtp_verb_name(cmd.verb));
   const struct smtp_client_message *m = cli_current(r);
   switch (cmd.verb) {
   case SMTP_VERB_EHLO:
@@ -198,7 +309,7 @@ static void cli_command(struct cli_run *r, const char *line, size_t len) {
   case SMTP_VERB_AUTH:
     if (r->cfg.auth_user == NULL || !(offers & SMTP_EXT_AUTH))
       repro_fail(&r->check, "AUTH sent though not configured or not offered (RFC 4954 4)");
-    r->auth_sent = true;
+    cli_auth_command(r, &cmd);
     break;
   case SMTP_VERB_MAIL:
     r->nmail++;
@@ -359,14 +470,22 @@ static void cli_decode(struct cli_run *r) {
   }
 }
 
-/* cli_drain - take the client's output, trace it, decode it, check pipelining. */
+/* cli_drain - take the client's output (one take, or all of it in pieces as a socket
+ * taking part of each write would), trace it, decode it, check pipelining. */
 static void cli_drain(struct cli_run *r) {
+  static const size_t pieces[] = {0, 1000, 333, 64};
+  size_t piece = pieces[(gen_session_ctl(r->in, GEN_CLI_MORE) >> 1) & 3u];
   size_t len;
   const char *p = smtp_client_output(r->c, &len);
-  if (len > 0) {
+  while (len > 0) {
+    if (piece > 0 && len > piece)
+      len = piece;
     repro_emit(r->trace, REPRO_EV_CLIENT, p, len);
     gen_buf_put(&r->out, p, len);
     smtp_client_output_done(r->c, len);
+    if (piece == 0)
+      break;
+    p = smtp_client_output(r->c, &len);
   }
   cli_decode(r);
   bool pipelining = r->cfg.use_pipelining && (smtp_client_offers(r->c) & SMTP_EXT_PIPELINING);
@@ -409,6 +528,22 @@ static void cli_check_results(struct cli_run *r) {
   }
 }
 
+/* cli_handshake_failed - the connection dropped in the TLS handshake: the session fails
+ * at STARTTLS, every message with it. */
+static void cli_handshake_failed(struct cli_run *r) {
+  smtp_client_eof(r->c);
+  if (smtp_client_state(r->c) != SMTP_CLIENT_FAILED) {
+    repro_fail(&r->check, "not FAILED after the connection dropped in the TLS handshake");
+    return;
+  }
+  for (size_t i = 0; i < r->nmsgs; i++) {
+    const struct smtp_client_result *res = smtp_client_result(r->c, i);
+    if (res != NULL && res->failed_step != SMTP_STEP_STARTTLS)
+      repro_fail(&r->check, "message %zu fails at %s, not STARTTLS, after a failed handshake", i,
+                 smtp_step_name(res->failed_step));
+  }
+}
+
 /* cli_feed_all - the server's stream in the input's reads. */
 static void cli_feed_all(struct cli_run *r) {
   const char *st = r->in->stream;
@@ -434,12 +569,12 @@ static void cli_feed_all(struct cli_run *r) {
         pos = end;
         if (gen_session_ctl(r->in, GEN_CLI_OPTS) & 8u) {
           repro_note(r->trace, "TLS handshake fails: connection dropped");
+          cli_handshake_failed(r);
           stop = true;
           break;
         }
         smtp_client_tls_started(r->c);
         r->tls = true;
-        r->auth_sent = false;
         cli_drain(r);
         break;
       }
@@ -504,6 +639,8 @@ out:
   gen_buf_free(&r->out);
   gen_buf_free(&r->content);
   gen_buf_free(&r->expect);
+  gen_buf_free(&r->contents[0]);
+  gen_buf_free(&r->contents[1]);
   free(r);
   return rc;
 }

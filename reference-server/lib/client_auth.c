@@ -4,6 +4,7 @@
 #include "client_session.h"
 #include "smtp/base64.h"
 #include "smtp/ext.h"
+#include "smtp/line.h"
 #include "smtp/reply.h"
 
 /* b64_len - encoded size of n octets (RFC 4648 4, with padding). */
@@ -48,30 +49,49 @@ static void emit_b64(struct smtp_client *c, const char *prefix, const char *cons
   smtpc_expect(c, SMTP_STEP_AUTH);
 }
 
-/* send_plain - RFC 4954 4: AUTH PLAIN with the initial response on the command line. */
-static void send_plain(struct smtp_client *c) {
+/* plain_response - RFC 4616 2: the PLAIN message "[authzid] NUL authcid NUL passwd" in
+ * base64, after prefix, as one line. */
+static void plain_response(struct smtp_client *c, const char *prefix) {
   const char *parts[] = {"", c->cfg.auth_user, "", c->cfg.auth_pass};
   size_t lens[] = {1, strlen(c->cfg.auth_user), 1, strlen(c->cfg.auth_pass)};
   c->auth_stage = SMTPC_AUTH_FINAL;
-  emit_b64(c, "AUTH PLAIN ", parts, lens, 4);
+  emit_b64(c, prefix, parts, lens, 4);
 }
 
-/* smtpc_start_auth - PLAIN when offered, else LOGIN; nothing else is implemented. */
+/* plain_fits - RFC 4954 4: the AUTH command stays within the RFC 5321 4.5.3.1.4 limit of
+ * 512 octets; an initial response that would make it longer MUST NOT be used. */
+static bool plain_fits(const struct smtp_client *c) {
+  size_t plain = 2 + strlen(c->cfg.auth_user) + strlen(c->cfg.auth_pass);
+  return sizeof "AUTH PLAIN " - 1 + b64_len(plain) + 2 <= SMTP_COMMAND_LINE_MAX;
+}
+
+/* send_plain - RFC 4954 4: AUTH PLAIN with the initial response on the command line when
+ * it fits, else bare "AUTH PLAIN" and the response after the server's 334. */
+static void send_plain(struct smtp_client *c) {
+  if (plain_fits(c)) {
+    plain_response(c, "AUTH PLAIN ");
+    return;
+  }
+  c->auth_stage = SMTPC_AUTH_SENT;
+  smtpc_emit(c, SMTP_STEP_AUTH, "AUTH PLAIN");
+}
+
+/* smtpc_start_auth - PLAIN when offered, else LOGIN (LOGIN first when the configuration
+ * prefers it); nothing else is implemented. */
 void smtpc_start_auth(struct smtp_client *c) {
   if (!(c->offers & SMTP_EXT_AUTH)) {
     smtpc_abort(c, SMTP_STEP_AUTH, 0, "AUTH requested but not offered by the server%s",
                 c->tls_active ? "" : " (before TLS)");
     return;
   }
-  if (c->auth_plain) {
-    c->use_login = false;
-    send_plain(c);
-    return;
-  }
-  if (c->auth_login) {
-    c->use_login = true;
+  c->use_login = c->auth_login && (c->cfg.prefer_login || !c->auth_plain);
+  if (c->use_login) {
     c->auth_stage = SMTPC_AUTH_SENT;
     smtpc_emit(c, SMTP_STEP_AUTH, "AUTH LOGIN");
+    return;
+  }
+  if (c->auth_plain) {
+    send_plain(c);
     return;
   }
   smtpc_abort(c, SMTP_STEP_AUTH, 0, "the server offers neither AUTH PLAIN nor AUTH LOGIN");
@@ -99,6 +119,10 @@ void smtpc_on_auth(struct smtp_client *c, const struct smtp_reply *r) {
   if (r->code == 334) {
     if (c->use_login && c->auth_stage != SMTPC_AUTH_FINAL) {
       login_answer(c);
+      return;
+    }
+    if (!c->use_login && c->auth_stage == SMTPC_AUTH_SENT) {
+      plain_response(c, ""); /* RFC 4954 4: the response to PLAIN's empty challenge */
       return;
     }
     /* RFC 4954 4: "*" cancels an exchange we cannot continue; the server answers 501. */

@@ -26,7 +26,7 @@ enum smtpc_stream {
 
 /* Where an AUTH exchange stands. */
 enum smtpc_auth_stage {
-  SMTPC_AUTH_SENT = 0,  /* AUTH LOGIN sent, username not yet asked for */
+  SMTPC_AUTH_SENT = 0,  /* AUTH LOGIN, or PLAIN without initial response, sent: no 334 yet */
   SMTPC_AUTH_USER,      /* LOGIN: username sent */
   SMTPC_AUTH_FINAL,     /* credentials all sent: 235 or a failure comes next */
   SMTPC_AUTH_CANCELLED, /* "*" sent after an unexpected 334 (RFC 4954 4) */

@@ -51,6 +51,7 @@ struct smtp_client_config {
   const char *auth_pass;
   bool use_pipelining; /* when offered (RFC 2920) */
   bool use_chunking;   /* BDAT when offered (RFC 3030) */
+  bool prefer_login;   /* AUTH LOGIN when offered, even if PLAIN is offered too */
 };
 
 /* Called for every reply the client consumes, in order. */
