@@ -262,7 +262,12 @@ struct tls_conn *tls_conn_new_client(struct tls_client *t, const char *next_hop,
 /* tls_conn_verified - the verdict on the peer once the handshake is done. */
 int tls_conn_verified(const struct tls_conn *c, char *err, size_t errcap) {
   long e = c->verify_error;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
   const X509 *peer = SSL_get0_peer_certificate(c->ssl);
+#else /* OpenSSL 1.1.1: the reference is held by the session, so it may be dropped here */
+  X509 *peer = SSL_get_peer_certificate(c->ssl);
+  X509_free(peer);
+#endif
   char subject[256] = "";
 
   if (e == X509_V_OK)
