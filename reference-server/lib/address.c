@@ -56,129 +56,21 @@ static size_t addr_utf8(struct addr_cur *c) {
   return k;
 }
 
-/* Character classes of the ASCII octets, one table lookup per octet. */
-enum addr_class {
-  AC_ATEXT = 1u << 0,   /* RFC 5322 3.2.3 atext */
-  AC_LET_DIG = 1u << 1, /* RFC 5321 4.1.2 Let-dig: ALPHA / DIGIT */
-};
-
-/* The letters and digits: atext and Let-dig. */
-#define AC_AD (AC_ATEXT | AC_LET_DIG)
-
-static const unsigned char addr_classes[128] = {
-    ['0'] = AC_AD,
-    ['1'] = AC_AD,
-    ['2'] = AC_AD,
-    ['3'] = AC_AD,
-    ['4'] = AC_AD,
-    ['5'] = AC_AD,
-    ['6'] = AC_AD,
-    ['7'] = AC_AD,
-    ['8'] = AC_AD,
-    ['9'] = AC_AD,
-    ['A'] = AC_AD,
-    ['B'] = AC_AD,
-    ['C'] = AC_AD,
-    ['D'] = AC_AD,
-    ['E'] = AC_AD,
-    ['F'] = AC_AD,
-    ['G'] = AC_AD,
-    ['H'] = AC_AD,
-    ['I'] = AC_AD,
-    ['J'] = AC_AD,
-    ['K'] = AC_AD,
-    ['L'] = AC_AD,
-    ['M'] = AC_AD,
-    ['N'] = AC_AD,
-    ['O'] = AC_AD,
-    ['P'] = AC_AD,
-    ['Q'] = AC_AD,
-    ['R'] = AC_AD,
-    ['S'] = AC_AD,
-    ['T'] = AC_AD,
-    ['U'] = AC_AD,
-    ['V'] = AC_AD,
-    ['W'] = AC_AD,
-    ['X'] = AC_AD,
-    ['Y'] = AC_AD,
-    ['Z'] = AC_AD,
-    ['a'] = AC_AD,
-    ['b'] = AC_AD,
-    ['c'] = AC_AD,
-    ['d'] = AC_AD,
-    ['e'] = AC_AD,
-    ['f'] = AC_AD,
-    ['g'] = AC_AD,
-    ['h'] = AC_AD,
-    ['i'] = AC_AD,
-    ['j'] = AC_AD,
-    ['k'] = AC_AD,
-    ['l'] = AC_AD,
-    ['m'] = AC_AD,
-    ['n'] = AC_AD,
-    ['o'] = AC_AD,
-    ['p'] = AC_AD,
-    ['q'] = AC_AD,
-    ['r'] = AC_AD,
-    ['s'] = AC_AD,
-    ['t'] = AC_AD,
-    ['u'] = AC_AD,
-    ['v'] = AC_AD,
-    ['w'] = AC_AD,
-    ['x'] = AC_AD,
-    ['y'] = AC_AD,
-    ['z'] = AC_AD,
-    /* RFC 5322 3.2.3: the specials of atext. */
-    ['!'] = AC_ATEXT,
-    ['#'] = AC_ATEXT,
-    ['$'] = AC_ATEXT,
-    ['%'] = AC_ATEXT,
-    ['&'] = AC_ATEXT,
-    ['\''] = AC_ATEXT,
-    ['*'] = AC_ATEXT,
-    ['+'] = AC_ATEXT,
-    ['-'] = AC_ATEXT,
-    ['/'] = AC_ATEXT,
-    ['='] = AC_ATEXT,
-    ['?'] = AC_ATEXT,
-    ['^'] = AC_ATEXT,
-    ['_'] = AC_ATEXT,
-    ['`'] = AC_ATEXT,
-    ['{'] = AC_ATEXT,
-    ['|'] = AC_ATEXT,
-    ['}'] = AC_ATEXT,
-    ['~'] = AC_ATEXT,
-};
-
-/* addr_is - is the octet ch (0..255) in the class (never for octets >= 0x80)? */
-static inline bool addr_is(int ch, unsigned cls) {
-  return ch >= 0 && ch < 0x80 && (addr_classes[ch] & cls) != 0;
-}
-
-/* addr_atext - RFC 5322 3.2.3 atext (used by RFC 5321 Atom). */
-static bool addr_atext(unsigned char ch) {
-  return addr_is(ch, AC_ATEXT);
-}
-
-/* addr_dot_string - RFC 5321 4.1.2: Dot-string = Atom *("." Atom). */
+/* addr_dot_string - RFC 5321 4.1.2: Dot-string = Atom *("." Atom), Atom = 1*atext (RFC
+ * 6531 3.3 adds UTF8-non-ascii). Runs of atext are skipped with one table lookup each. */
 static bool addr_dot_string(struct addr_cur *c) {
   for (;;) {
-    size_t atom = 0;
+    size_t atom = c->i;
     for (;;) {
-      int ch = addr_peek(c);
-      if (ch >= 0x80) {
-        size_t k = addr_utf8(c);
-        if (k == 0)
-          return false;
-        c->i += k;
-      } else if (ch >= 0 && addr_atext((unsigned char)ch)) {
-        c->i++;
-      } else {
+      c->i += pu_span(c->s + c->i, c->n - c->i, PU_C_ATEXT);
+      if (addr_peek(c) < 0x80)
         break;
-      }
-      atom++;
+      size_t k = addr_utf8(c);
+      if (k == 0)
+        return false;
+      c->i += k;
     }
-    if (atom == 0)
+    if (c->i == atom)
       return addr_fail(c, SMTP_ADDR_SYNTAX);
     if (addr_peek(c) != '.')
       return true;
@@ -224,29 +116,23 @@ static bool addr_domain(struct addr_cur *c) {
   size_t start = c->i;
   for (;;) {
     size_t label = c->i;
-    bool last_hyphen = false, u_label = false;
+    bool u_label = false;
+    /* A label never starts with a hyphen. */
+    if (addr_peek(c) == '-')
+      return addr_fail(c, SMTP_ADDR_SYNTAX);
     for (;;) {
-      int ch = addr_peek(c);
-      if (ch >= 0x80) {
-        size_t k = addr_utf8(c);
-        if (k == 0)
-          return false;
-        c->i += k;
-        last_hyphen = false;
-        u_label = true;
-      } else if (addr_is(ch, AC_LET_DIG)) {
-        c->i++;
-        last_hyphen = false;
-      } else if (ch == '-' && c->i > label) {
-        c->i++;
-        last_hyphen = true;
-      } else {
+      c->i += pu_span(c->s + c->i, c->n - c->i, PU_C_LDH);
+      if (addr_peek(c) < 0x80)
         break;
-      }
+      size_t k = addr_utf8(c);
+      if (k == 0)
+        return false;
+      c->i += k;
+      u_label = true;
     }
     /* Let-dig first and last; RFC 1035 2.3.4: an (ASCII) label is at most 63 octets. A
      * U-label is not held to 63 octets of UTF-8: only its A-label form is. */
-    if (c->i == label || last_hyphen || (!u_label && c->i - label > 63))
+    if (c->i == label || c->s[c->i - 1] == '-' || (!u_label && c->i - label > 63))
       return addr_fail(c, SMTP_ADDR_SYNTAX);
     if (c->i - start > SMTP_DOMAIN_MAX)
       return addr_fail(c, SMTP_ADDR_DOMAIN_TOO_LONG); /* RFC 5321 4.5.3.1.2 */

@@ -13,54 +13,19 @@
 #include "command_private.h"
 #include "parse_util.h"
 
-/* param_keyword_ok - esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"). */
-static bool param_keyword_ok(const char *k, size_t n) {
-  if (n == 0 || !(pu_alpha((unsigned char)k[0]) || pu_digit((unsigned char)k[0])))
-    return false;
-  for (size_t i = 1; i < n; i++)
-    if (!pu_alpha((unsigned char)k[i]) && !pu_digit((unsigned char)k[i]) && k[i] != '-')
-      return false;
-  return true;
-}
-
-/* param_value_ok - esmtp-value = 1*(%d33-60 / %d62-126): no SP, no '='; RFC 6531 3.3
- * adds UTF8-non-ascii, which we accept (well-formed) only when SMTPUTF8 is offered. */
-static bool param_value_ok(const char *v, size_t n, bool utf8) {
-  if (n == 0)
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)v[i];
-    if (c >= 33 && c <= 126 && c != '=')
-      continue; /* the common case first */
-    if (c >= 0x80 && utf8) {
-      size_t k = pu_utf8_len(v + i, n - i);
-      if (k == 0)
-        return false;
-      i += k - 1;
-    } else if (c < 33 || c > 126 || c == '=') {
-      return false;
-    }
-  }
-  return true;
-}
-
 /* param_xtext_ok - RFC 3461 4: xtext = *( xchar / hexchar ), xchar = "!".."~" except
  * "+" and "=", hexchar = "+" 2(DIGIT / "A"-"F") (upper-case hex only). */
 static bool param_xtext_ok(const char *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)v[i];
-    if (c == '+') {
-      for (int k = 1; k <= 2; k++) {
-        unsigned char h = i + (size_t)k < n ? (unsigned char)v[i + (size_t)k] : 0;
-        if (!pu_digit(h) && !(h >= 'A' && h <= 'F'))
-          return false;
-      }
-      i += 2;
-    } else if (c < 33 || c > 126 || c == '=') {
+  size_t i = 0;
+  for (;;) {
+    i += pu_span(v + i, n - i, PU_C_XCHAR);
+    if (i == n)
+      return true;
+    if (v[i] != '+' || n - i < 3 || !pu_is((unsigned char)v[i + 1], PU_C_XHEX) ||
+        !pu_is((unsigned char)v[i + 2], PU_C_XHEX))
       return false;
-    }
+    i += 3;
   }
-  return true;
 }
 
 /* param_size - RFC 1870 6: size-value ::= 1*20DIGIT. A value above 2^64-1 saturates,
@@ -70,7 +35,7 @@ static bool param_size(const struct smtp_param *p, struct smtp_command *out) {
   if (p->value == NULL || p->value_len > 20)
     return false;
   for (size_t i = 0; i < p->value_len; i++) {
-    if (!pu_digit((unsigned char)p->value[i]))
+    if (!pu_is((unsigned char)p->value[i], PU_C_DIGIT))
       return false;
     unsigned d = (unsigned)(p->value[i] - '0');
     v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
@@ -82,13 +47,15 @@ static bool param_size(const struct smtp_param *p, struct smtp_command *out) {
 
 /* param_body - RFC 6152 3 / RFC 3030 3: BODY=7BIT / 8BITMIME / BINARYMIME. */
 static bool param_body(const struct smtp_param *p, struct smtp_command *out) {
-  if (p->value == NULL)
+  const char *v = p->value;
+  size_t n = p->value_len;
+  if (v == NULL)
     return false;
-  if (pu_ieq(p->value, p->value_len, "7BIT"))
+  if (n == 4 && pu_ieq_word(v, n, "7BIT"))
     out->body = SMTP_BODY_7BIT;
-  else if (pu_ieq(p->value, p->value_len, "8BITMIME"))
+  else if (n == 8 && pu_ieq_word(v, n, "8BITMIME"))
     out->body = SMTP_BODY_8BITMIME;
-  else if (pu_ieq(p->value, p->value_len, "BINARYMIME"))
+  else if (n == 10 && pu_ieq_word(v, n, "BINARYMIME"))
     out->body = SMTP_BODY_BINARYMIME;
   else
     return false;
@@ -105,11 +72,11 @@ static bool param_smtputf8(const struct smtp_param *p, struct smtp_command *out)
 
 /* param_ret - RFC 3461 4.3: RET=FULL / HDRS. */
 static bool param_ret(const struct smtp_param *p, struct smtp_command *out) {
-  if (p->value == NULL)
+  if (p->value == NULL || p->value_len != 4)
     return false;
-  if (pu_ieq(p->value, p->value_len, "FULL"))
+  if (pu_ieq_word(p->value, 4, "FULL"))
     out->ret = SMTP_RET_FULL;
-  else if (pu_ieq(p->value, p->value_len, "HDRS"))
+  else if (pu_ieq_word(p->value, 4, "HDRS"))
     out->ret = SMTP_RET_HDRS;
   else
     return false;
@@ -125,6 +92,22 @@ static bool param_envid(const struct smtp_param *p, struct smtp_command *out) {
   return true;
 }
 
+/* param_notify_word - the NOTIFY bit that w[0..n) names in either case, 0 for none. */
+static unsigned param_notify_word(const char *w, size_t n) {
+  switch (n) {
+  case 5:
+    if (pu_ieq_word(w, 5, "NEVER"))
+      return SMTP_NOTIFY_NEVER;
+    return pu_ieq_word(w, 5, "DELAY") ? SMTP_NOTIFY_DELAY : 0;
+  case 7:
+    if (pu_ieq_word(w, 7, "SUCCESS"))
+      return SMTP_NOTIFY_SUCCESS;
+    return pu_ieq_word(w, 7, "FAILURE") ? SMTP_NOTIFY_FAILURE : 0;
+  default:
+    return 0;
+  }
+}
+
 /* param_notify - RFC 3461 4.1: NEVER, or a comma list of SUCCESS, FAILURE, DELAY. */
 static bool param_notify(const struct smtp_param *p, struct smtp_command *out) {
   unsigned bits = 0;
@@ -133,18 +116,11 @@ static bool param_notify(const struct smtp_param *p, struct smtp_command *out) {
     return false;
   while (i <= p->value_len) {
     const char *w = p->value + i;
-    const char *comma = memchr(w, ',', p->value_len - i);
-    size_t wl = comma != NULL ? (size_t)(comma - w) : p->value_len - i;
-    unsigned bit;
-    if (pu_ieq(w, wl, "NEVER"))
-      bit = SMTP_NOTIFY_NEVER;
-    else if (pu_ieq(w, wl, "SUCCESS"))
-      bit = SMTP_NOTIFY_SUCCESS;
-    else if (pu_ieq(w, wl, "FAILURE"))
-      bit = SMTP_NOTIFY_FAILURE;
-    else if (pu_ieq(w, wl, "DELAY"))
-      bit = SMTP_NOTIFY_DELAY;
-    else
+    size_t wl = 0;
+    while (i + wl < p->value_len && w[wl] != ',')
+      wl++;
+    unsigned bit = param_notify_word(w, wl);
+    if (bit == 0)
       return false;
     if (bits & bit)
       return false; /* a repeated word */
@@ -167,11 +143,9 @@ static bool param_orcpt(const struct smtp_param *p, struct smtp_command *out) {
   if (semi == NULL || semi == p->value)
     return false;
   size_t tl = (size_t)(semi - p->value);
-  for (size_t i = 0; i < tl; i++) {
-    unsigned char c = (unsigned char)p->value[i];
-    if (!pu_alpha(c) && !pu_digit(c) && (c == 0 || !strchr("!#$%&'*+-/=?^_`{|}~", c)))
-      return false;
-  }
+  /* addr-type = atom: atext octets (RFC 5322 3.2.3). */
+  if (pu_span(p->value, tl, PU_C_ATEXT) != tl)
+    return false;
   if (!param_xtext_ok(semi + 1, p->value_len - tl - 1))
     return false;
   out->orcpt = p->value;
@@ -216,7 +190,8 @@ static int param_check(const struct smtp_param *p, unsigned extensions, struct s
                        enum cmd_err *e) {
   for (size_t i = 0; i < sizeof param_defs / sizeof param_defs[0]; i++) {
     const struct param_def *d = &param_defs[i];
-    if (d->verb != out->verb || d->key_len != p->key_len || !pu_ieqn(p->key, d->key, d->key_len))
+    if (d->verb != out->verb || d->key_len != p->key_len ||
+        !pu_ieq_word(p->key, d->key_len, d->key))
       continue;
     if (!(extensions & d->extensions))
       break; /* RFC 5321 4.1.1.11: a parameter of an extension not offered is 555 */
@@ -234,38 +209,66 @@ static int param_check(const struct smtp_param *p, unsigned extensions, struct s
   return -1;
 }
 
-/* cmd_params_parse - split at SP and check syntax and repeats, then each parameter. */
+/* param_scan - RFC 5321 4.1.2 esmtp-param = esmtp-keyword ["=" esmtp-value] at the start
+ * of p[0..n), ending at SP or the end, in one pass: fills *prm and returns its length,
+ * or 0 when it is not well-formed. esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT /
+ * "-"); esmtp-value = 1*(%d33-60 / %d62-126), and RFC 6531 3.3 adds UTF8-non-ascii,
+ * which we accept (well-formed) only when SMTPUTF8 is offered. */
+static size_t param_scan(const char *p, size_t n, bool utf8, struct smtp_param *prm) {
+  size_t k = pu_span(p, n, PU_C_LDH);
+  if (k == 0 || p[0] == '-')
+    return 0;
+  prm->key = p;
+  prm->key_len = k;
+  prm->value = NULL;
+  prm->value_len = 0;
+  if (k == n || p[k] == ' ')
+    return k;
+  if (p[k] != '=')
+    return 0;
+  size_t i = k + 1;
+  for (;;) {
+    i += pu_span(p + i, n - i, PU_C_VALUE);
+    if (i == n || p[i] == ' ')
+      break;
+    size_t u = utf8 && (unsigned char)p[i] >= 0x80 ? pu_utf8_len(p + i, n - i) : 0;
+    if (u == 0)
+      return 0; /* "=", another control octet, or malformed or refused UTF-8 */
+    i += u;
+  }
+  if (i == k + 1)
+    return 0;
+  prm->value = p + k + 1;
+  prm->value_len = i - k - 1;
+  return i;
+}
+
+/* param_seen - is the keyword of prm already among out->params (in either case)? */
+static bool param_seen(const struct smtp_command *out, const struct smtp_param *prm) {
+  for (size_t k = 0; k < out->nparams; k++)
+    if (out->params[k].key_len == prm->key_len &&
+        pu_ieq_word(out->params[k].key, prm->key_len, prm->key))
+      return true;
+  return false;
+}
+
+/* cmd_params_parse - scan each parameter for syntax and repeats, then check each. */
 int cmd_params_parse(const char *p, size_t n, unsigned extensions, struct smtp_command *out,
                      enum cmd_err *e) {
+  bool utf8 = (extensions & SMTP_EXT_SMTPUTF8) != 0;
   size_t i = 0;
   while (i < n) {
-    const char *tok = p + i;
-    const char *sp = memchr(tok, ' ', n - i);
-    size_t tl = sp != NULL ? (size_t)(sp - tok) : n - i;
+    struct smtp_param prm;
+    size_t tl = param_scan(p + i, n - i, utf8, &prm);
     /* RFC 5321 4.1.2: parameters are separated by exactly one SP (so SP SP is an empty
-     * parameter, and a syntax error). */
-    if (sp != NULL && (size_t)(sp - p) + 1 == n) {
+     * parameter, and a syntax error, as is an SP that ends the line). */
+    if (tl == 0 || i + tl + 1 == n) {
       *e = CMD_ERR_PARAM_SYNTAX;
       return -1;
     }
-    const char *eq = memchr(tok, '=', tl);
-    struct smtp_param prm = {tok, eq != NULL ? (size_t)(eq - tok) : tl, NULL, 0};
-    if (eq != NULL) {
-      prm.value = eq + 1;
-      prm.value_len = tl - prm.key_len - 1;
-    }
-    if (!param_keyword_ok(prm.key, prm.key_len) ||
-        (prm.value != NULL &&
-         !param_value_ok(prm.value, prm.value_len, extensions & SMTP_EXT_SMTPUTF8))) {
-      *e = CMD_ERR_PARAM_SYNTAX;
+    if (param_seen(out, &prm)) {
+      *e = CMD_ERR_PARAM_DUPLICATE;
       return -1;
-    }
-    for (size_t k = 0; k < out->nparams; k++) {
-      if (out->params[k].key_len == prm.key_len &&
-          pu_ieqn(out->params[k].key, prm.key, prm.key_len)) {
-        *e = CMD_ERR_PARAM_DUPLICATE;
-        return -1;
-      }
     }
     if (out->nparams == SMTP_PARAMS_MAX) {
       *e = CMD_ERR_PARAM_TOO_MANY;

@@ -5,6 +5,65 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* Octet classes of pu_class[] (command_class.c), one bit per grammar rule. */
+enum pu_class_bit {
+  PU_C_DIGIT = 1u << 0,  /* RFC 5234 DIGIT */
+  PU_C_LETDIG = 1u << 1, /* RFC 5321 4.1.2 Let-dig: ALPHA / DIGIT */
+  PU_C_LDH = 1u << 2,    /* ALPHA / DIGIT / "-" (Ldh-str, esmtp-keyword) */
+  PU_C_ATEXT = 1u << 3,  /* RFC 5322 3.2.3 atext */
+  PU_C_VALUE = 1u << 4,  /* RFC 5321 4.1.2 esmtp-value octet, ASCII */
+  PU_C_XCHAR = 1u << 5,  /* RFC 3461 4 xchar */
+  PU_C_MECH = 1u << 6,   /* RFC 4422 3.1 SASL mechanism octet */
+  PU_C_B64 = 1u << 7,    /* RFC 4954 4 initial-response octet: base64 or "=" */
+  PU_C_XHEX = 1u << 8,   /* RFC 3461 4 hexchar digit: DIGIT / "A"-"F" */
+};
+
+/* The class bits of every octet (none for octets >= 0x80). */
+extern const uint16_t pu_class[256];
+
+/* pu_is - is octet c in any of the classes in bits? */
+static inline bool pu_is(unsigned char c, unsigned bits) {
+  return (pu_class[c] & bits) != 0;
+}
+
+/* pu_span - how many octets of s[0..n) from the start are all in the classes. */
+static inline size_t pu_span(const char *s, size_t n, unsigned bits) {
+  size_t i = 0;
+  while (i < n && pu_is((unsigned char)s[i], bits))
+    i++;
+  return i;
+}
+
+/* pu_le32 - four octets as a little-endian word, whatever the host's byte order. */
+static inline uint32_t pu_le32(const char *s) {
+  const unsigned char *u = (const unsigned char *)s;
+  return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+/* pu_fold32 - s[0..4) with bit 0x20 of every octet cleared. Folded alike, a letter
+ * matches only its other case, and a digit or one of " -:" only a control octet. So
+ * comparing with the fold of a word of capitals, digits, " ", "-" or ":" is exactly an
+ * ASCII case-insensitive comparison when s holds no control octet (smtp_command_parse
+ * refuses those first, RFC 5321 4.1.2). */
+static inline uint32_t pu_fold32(const char *s) {
+  return pu_le32(s) & 0xdfdfdfdfu;
+}
+
+/* pu_ieq_word - s[0..n) equals w[0..n) in either case, four octets at a time. Exact under
+ * pu_fold32's condition: one side holds only letters, digits, " ", "-" or ":", and the
+ * other no control octet (w is usually a word of capitals). */
+static inline bool pu_ieq_word(const char *s, size_t n, const char *w) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    if (pu_fold32(s + i) != pu_fold32(w + i))
+      return false;
+  for (; i < n; i++)
+    if (((unsigned char)s[i] & 0xdf) != ((unsigned char)w[i] & 0xdf))
+      return false;
+  return true;
+}
 
 /* pu_digit - RFC 5234 DIGIT. */
 static inline bool pu_digit(unsigned char c) {
