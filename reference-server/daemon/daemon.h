@@ -153,6 +153,7 @@ struct daemon_counters {
   uint64_t relay_attempts; /* outbound connections started */
   uint64_t relay_delivered, relay_deferred, relay_bounced; /* recipients */
   uint64_t bounces_sent;                                   /* DSNs generated */
+  uint64_t relay_tls_refused; /* verify mode: next hops whose certificate failed */
   uint64_t metrics_scrapes;
 };
 

@@ -66,6 +66,9 @@ char *metrics_text(const struct daemon *d, size_t *len) {
       k->relay_deferred);
   put(f, "refsmtpd_relay_bounced_total", "counter", "Recipients that failed for good.",
       k->relay_bounced);
+  put(f, "refsmtpd_relay_tls_refused_total", "counter",
+      "Delivery attempts given up because the next hop's certificate did not verify.",
+      k->relay_tls_refused);
   put(f, "refsmtpd_bounces_total", "counter", "Delivery status notifications generated.",
       k->bounces_sent);
   put(f, "refsmtpd_fsync_batches_total", "counter", "Group commits of the fsync worker.",

@@ -114,6 +114,7 @@ static int flush_out(struct relay_conn *c) {
 static void refuse_peer(struct relay_conn *c, const char *why) {
   static const char quit[] = "QUIT\r\n";
   snprintf(c->error, sizeof(c->error), "TLS with %s not verified: %s", c->next_hop, why);
+  c->d->counters.relay_tls_refused++;
   if (tls_conn_write(c->tls, quit, sizeof(quit) - 1) > 0)
     tls_conn_shutdown(c->tls);
 }

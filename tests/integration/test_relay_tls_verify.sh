@@ -147,6 +147,11 @@ most=$(sed -n 's/.* close (.*) .* commands=\([0-9]*\) .*/\1/p' "$work/log_self" 
 pass "no session with the self-signed next hop got more than EHLO, STARTTLS and QUIT"
 assert_eq "$(find "$work/qA/new" -type f | wc -l)" "4" "the four refused messages stay queued at A"
 assert_eq "$(scrape "$pm" refsmtpd_relay_delivered_total)" "2" "two deliveries counted"
+# self, other and ipmiss fail verification (plain offers no STARTTLS), each at least twice.
+refused=$(scrape "$pm" refsmtpd_relay_tls_refused_total)
+[ -n "$refused" ] && [ "$refused" -ge 6 ] ||
+  fail "refsmtpd_relay_tls_refused_total is '$refused', not 6 or more"
+pass "every failed verification is counted in refsmtpd_relay_tls_refused_total"
 assert_eq "$(maildir_count "$work/mdA")" "0" "no bounce to the sender while retrying"
 stop_refsmtpd_pid "$a_pid"
 assert_eq "$REFSMTPD_STATUS" "0" "A exits 0 with the messages still queued"
