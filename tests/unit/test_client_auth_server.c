@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper_bytes.h"
 #include "helper_guard.h"
 #include "smtp/client.h"
 #include "smtp/ext.h"
@@ -24,9 +25,8 @@ struct pair {
   unsigned auth_calls;
   bool auth_matched; /* the server's hook got exactly the configured credentials */
   char mech[8];
-  char *sent; /* every octet the client wrote */
-  size_t sent_len;
-  size_t auth_line; /* the length of the AUTH command line, CRLF included */
+  struct bytes sent; /* every octet the client wrote */
+  size_t auth_line;  /* the length of the AUTH command line, CRLF included */
   size_t messages;
 };
 
@@ -60,16 +60,6 @@ static enum smtp_hook_status on_data_end(void *ctx, unsigned defects,
   return SMTP_HOOK_ACCEPT;
 }
 
-/* note_sent - keep the client's octets and measure its lines. */
-static void note_sent(struct pair *p, const char *data, size_t n) {
-  char *grown = realloc(p->sent, p->sent_len + n + 1);
-  cr_assert_not_null(grown);
-  p->sent = grown;
-  memcpy(p->sent + p->sent_len, data, n);
-  p->sent_len += n;
-  p->sent[p->sent_len] = '\0';
-}
-
 /* auth_line - the length of the first line that begins "AUTH ", CRLF counted; 0 if none. */
 static size_t auth_line(const char *s) {
   const char *a = strstr(s, "AUTH ");
@@ -86,7 +76,7 @@ static bool move_client(struct pair *p, struct smtp_client *c, struct smtp_serve
   size_t k = n < p->piece ? n : p->piece;
   const char *in = guard_copy(out, k);
   size_t used = smtp_server_feed(s, in, k);
-  note_sent(p, out, used);
+  bytes_add(&p->sent, out, used);
   smtp_client_output_done(c, used);
   return used > 0;
 }
@@ -124,7 +114,7 @@ static struct smtp_client_result converse(struct pair *p, const char *mechs, boo
   struct smtp_client *c = smtp_client_new(&ccfg, &m, 1, NULL, NULL);
   cr_assert_not_null(s);
   cr_assert_not_null(c);
-  p->sent_len = 0;
+  bytes_free(&p->sent);
   bool moved = true;
   for (int round = 0; moved && round < 100000; round++) {
     moved = move_client(p, c, s);
@@ -136,7 +126,7 @@ static struct smtp_client_result converse(struct pair *p, const char *mechs, boo
   cr_assert_eq(smtp_client_state(c), SMTP_CLIENT_DONE, "client ended in state %d: %s",
                smtp_client_state(c), smtp_client_error(c));
   struct smtp_client_result res = *smtp_client_result(c, 0);
-  p->auth_line = auth_line(p->sent);
+  p->auth_line = auth_line(p->sent.p);
   smtp_client_free(c);
   smtp_server_free(s);
   guard_free_all();
@@ -186,7 +176,7 @@ Test(client_auth_server, plain_authenticates_for_every_credential_length_from_1_
      * than 512 octets come in turn. */
     check_length(&p, len, (len * 7) % CRED_MAX + 1, "PLAIN", false, "PLAIN");
   }
-  free(p.sent);
+  bytes_free(&p.sent);
 }
 
 Test(client_auth_server, login_authenticates_for_every_credential_length_from_1_to_300) {
@@ -196,7 +186,7 @@ Test(client_auth_server, login_authenticates_for_every_credential_length_from_1_
     /* The password's length walks the other way, so both remainders mod 3 vary. */
     check_length(&p, len, CRED_MAX + 1 - len, "PLAIN LOGIN", true, "LOGIN");
   }
-  free(p.sent);
+  bytes_free(&p.sent);
 }
 
 Test(client_auth_server, plain_leaves_out_the_initial_response_exactly_when_it_would_pass_512) {
@@ -206,11 +196,11 @@ Test(client_auth_server, plain_leaves_out_the_initial_response_exactly_when_it_w
     check_length(&p, ulen, plen, "PLAIN LOGIN", false, "PLAIN");
     /* RFC 4954 4: "AUTH PLAIN " + base64 of NUL user NUL pass + CRLF. */
     bool fits = 11 + b64_len(2 + total) + 2 <= SMTP_COMMAND_LINE_MAX;
-    bool bare = strstr(p.sent, "AUTH PLAIN\r\n") != NULL;
+    bool bare = strstr(p.sent.p, "AUTH PLAIN\r\n") != NULL;
     cr_assert_eq(bare, !fits, "%zu octets of credentials: initial response %s", total,
                  bare ? "left out" : "sent");
   }
-  free(p.sent);
+  bytes_free(&p.sent);
 }
 
 Test(client_auth_server, sends_the_longest_initial_response_that_fits_in_one_command_line) {
@@ -218,8 +208,8 @@ Test(client_auth_server, sends_the_longest_initial_response_that_fits_in_one_com
   struct pair p = {.piece = 1};
   check_length(&p, 185, 185, "PLAIN", false, "PLAIN");
   cr_assert_eq(p.auth_line, 509);
-  cr_assert_null(strstr(p.sent, "AUTH PLAIN\r\n"));
-  free(p.sent);
+  cr_assert_null(strstr(p.sent.p, "AUTH PLAIN\r\n"));
+  bytes_free(&p.sent);
 }
 
 Test(client_auth_server, prefers_plain_when_both_are_offered_unless_told_otherwise) {
@@ -227,5 +217,5 @@ Test(client_auth_server, prefers_plain_when_both_are_offered_unless_told_otherwi
   check_length(&p, 4, 4, "LOGIN PLAIN", false, "PLAIN");
   check_length(&p, 4, 4, "LOGIN PLAIN", true, "LOGIN");
   check_length(&p, 4, 4, "PLAIN", true, "PLAIN"); /* LOGIN preferred but not offered */
-  free(p.sent);
+  bytes_free(&p.sent);
 }
