@@ -322,7 +322,7 @@ static bool addr_special(struct addr_cur *c, struct smtp_path *out) {
     return true;
   }
   if ((c->options & SMTP_ADDR_ALLOW_POSTMASTER) && c->n >= 12 && s[11] == '>' &&
-      pu_ieq(s + 1, 10, "postmaster")) {
+      pu_ieq_word(s + 1, 10, "POSTMASTER")) {
     out->is_postmaster = true;
     out->local = s + 1;
     out->local_len = 10;
@@ -356,7 +356,7 @@ ssize_t smtp_path_parse(const char *buf, size_t len, unsigned options, struct sm
      * "<@relay:postmaster>" is taken as "<postmaster>" (Postfix does the same), although
      * the ABNF gives the bare postmaster form no route. */
     if ((options & SMTP_ADDR_ALLOW_POSTMASTER) && len - c.i >= 11 &&
-        pu_ieq(buf + c.i, 10, "postmaster") && buf[c.i + 10] == '>') {
+        pu_ieq_word(buf + c.i, 10, "POSTMASTER") && buf[c.i + 10] == '>') {
       out->is_postmaster = true;
       out->local = buf + c.i;
       out->local_len = 10;

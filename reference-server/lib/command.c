@@ -293,7 +293,7 @@ static int cmd_args(const char *a, size_t n, unsigned extensions, struct smtp_co
  * parsing a short command (perf: the 720-octet clear took 40% of smtp_command_parse).
  * The tail is zeroed in parts of under 64 octets, which gcc and clang store inline; one
  * memset of it became a "rep stos" whose start-up cost more than the whole clear. */
-static void cmd_clear(struct smtp_command *out) {
+static inline void cmd_clear(struct smtp_command *out) {
   unsigned char *p = (unsigned char *)out;
   memset(p, 0, CMD_AT(params));
   memset(p + CMD_AT(nparams), 0, CMD_AT(envid) - CMD_AT(nparams));

@@ -165,48 +165,78 @@ static bool param_auth(const struct smtp_param *p, struct smtp_command *out) {
 /* One known parameter: keyword, the verb it belongs to, the extensions that allow it. */
 struct param_def {
   const char *key;
-  size_t key_len; /* strlen(key): most keywords are told apart by length alone */
+  size_t key_len;
   enum smtp_verb verb;
   unsigned extensions; /* any one of these bits */
   bool (*decode)(const struct smtp_param *p, struct smtp_command *out);
 };
 
+/* The rows of param_defs, for param_find. */
+enum param_id { P_SIZE, P_BODY, P_SMTPUTF8, P_RET, P_ENVID, P_AUTH, P_NOTIFY, P_ORCPT, P_COUNT };
+
 /* A keyword and its length, for one row of param_defs. */
 #define KEY(k) k, sizeof k - 1
 
-static const struct param_def param_defs[] = {
-    {KEY("SIZE"), SMTP_VERB_MAIL, SMTP_EXT_SIZE, param_size},
-    {KEY("BODY"), SMTP_VERB_MAIL, SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME, param_body},
-    {KEY("SMTPUTF8"), SMTP_VERB_MAIL, SMTP_EXT_SMTPUTF8, param_smtputf8},
-    {KEY("RET"), SMTP_VERB_MAIL, SMTP_EXT_DSN, param_ret},
-    {KEY("ENVID"), SMTP_VERB_MAIL, SMTP_EXT_DSN, param_envid},
-    {KEY("AUTH"), SMTP_VERB_MAIL, SMTP_EXT_AUTH, param_auth},
-    {KEY("NOTIFY"), SMTP_VERB_RCPT, SMTP_EXT_DSN, param_notify},
-    {KEY("ORCPT"), SMTP_VERB_RCPT, SMTP_EXT_DSN, param_orcpt},
+static const struct param_def param_defs[P_COUNT] = {
+    [P_SIZE] = {KEY("SIZE"), SMTP_VERB_MAIL, SMTP_EXT_SIZE, param_size},
+    [P_BODY] = {KEY("BODY"), SMTP_VERB_MAIL, SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME, param_body},
+    [P_SMTPUTF8] = {KEY("SMTPUTF8"), SMTP_VERB_MAIL, SMTP_EXT_SMTPUTF8, param_smtputf8},
+    [P_RET] = {KEY("RET"), SMTP_VERB_MAIL, SMTP_EXT_DSN, param_ret},
+    [P_ENVID] = {KEY("ENVID"), SMTP_VERB_MAIL, SMTP_EXT_DSN, param_envid},
+    [P_AUTH] = {KEY("AUTH"), SMTP_VERB_MAIL, SMTP_EXT_AUTH, param_auth},
+    [P_NOTIFY] = {KEY("NOTIFY"), SMTP_VERB_RCPT, SMTP_EXT_DSN, param_notify},
+    [P_ORCPT] = {KEY("ORCPT"), SMTP_VERB_RCPT, SMTP_EXT_DSN, param_orcpt},
 };
+
+/* param_find - the row of the esmtp-keyword k[0..n) in either case, or NULL. The length
+ * and the first letter pick the one row it could be; a full comparison decides. */
+static const struct param_def *param_find(const char *k, size_t n) {
+  enum param_id id;
+  switch (n) {
+  case 3:
+    id = P_RET;
+    break;
+  case 4: {
+    unsigned c = (unsigned char)k[0] & 0xdf;
+    id = c == 'S' ? P_SIZE : c == 'B' ? P_BODY : P_AUTH;
+    break;
+  }
+  case 5:
+    id = ((unsigned char)k[0] & 0xdf) == 'E' ? P_ENVID : P_ORCPT;
+    break;
+  case 6:
+    id = P_NOTIFY;
+    break;
+  case 8:
+    id = P_SMTPUTF8;
+    break;
+  default:
+    return NULL;
+  }
+  return pu_ieq_word(k, n, param_defs[id].key) ? &param_defs[id] : NULL;
+}
 
 /* param_check - is this one parameter allowed and well-formed? */
 static int param_check(const struct smtp_param *p, unsigned extensions, struct smtp_command *out,
                        enum cmd_err *e) {
-  for (size_t i = 0; i < sizeof param_defs / sizeof param_defs[0]; i++) {
-    const struct param_def *d = &param_defs[i];
-    if (d->verb != out->verb || d->key_len != p->key_len ||
-        !pu_ieq_word(p->key, d->key_len, d->key))
-      continue;
-    if (!(extensions & d->extensions))
-      break; /* RFC 5321 4.1.1.11: a parameter of an extension not offered is 555 */
-    if (!d->decode(p, out)) {
-      *e = CMD_ERR_PARAM_VALUE;
-      return -1;
-    }
-    /* RFC 3030 3: BINARYMIME is its own extension, even though BODY= is 8BITMIME's. */
-    if (d->decode == param_body && out->body == SMTP_BODY_BINARYMIME &&
-        !(extensions & SMTP_EXT_BINARYMIME))
-      break;
-    return 0;
+  const struct param_def *d = param_find(p->key, p->key_len);
+  /* RFC 5321 4.1.1.11: an unknown parameter, one of the other verb's, or one of an
+   * extension not offered is 555. */
+  if (d == NULL || d->verb != out->verb || !(extensions & d->extensions)) {
+    *e = CMD_ERR_PARAM_UNKNOWN;
+    return -1;
   }
-  *e = CMD_ERR_PARAM_UNKNOWN;
-  return -1;
+  if (!d->decode(p, out)) {
+    *e = CMD_ERR_PARAM_VALUE;
+    return -1;
+  }
+  /* RFC 3030 3: BINARYMIME is its own extension, even though BODY= is 8BITMIME's. */
+  if (d->decode == param_body && out->body == SMTP_BODY_BINARYMIME &&
+      !(extensions & SMTP_EXT_BINARYMIME)) {
+    *e = CMD_ERR_PARAM_UNKNOWN;
+    return -1;
+  }
+  return 0;
 }
 
 /* param_scan - RFC 5321 4.1.2 esmtp-param = esmtp-keyword ["=" esmtp-value] at the start

@@ -28,10 +28,22 @@ static inline bool pu_is(unsigned char c, unsigned bits) {
   return (pu_class[c] & bits) != 0;
 }
 
-/* pu_span - how many octets of s[0..n) from the start are all in the classes. */
+/* pu_span - how many octets of s[0..n) from the start are all in the classes. Four
+ * octets per round while four remain: one bound check and one taken branch per round. */
 static inline size_t pu_span(const char *s, size_t n, unsigned bits) {
+  const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
-  while (i < n && pu_is((unsigned char)s[i], bits))
+  for (; n - i >= 4; i += 4) {
+    if (!pu_is(u[i], bits))
+      return i;
+    if (!pu_is(u[i + 1], bits))
+      return i + 1;
+    if (!pu_is(u[i + 2], bits))
+      return i + 2;
+    if (!pu_is(u[i + 3], bits))
+      return i + 3;
+  }
+  while (i < n && pu_is(u[i], bits))
     i++;
   return i;
 }
@@ -51,9 +63,9 @@ static inline uint32_t pu_fold32(const char *s) {
   return pu_le32(s) & 0xdfdfdfdfu;
 }
 
-/* pu_ieq_word - s[0..n) equals w[0..n) in either case, four octets at a time. Exact under
- * pu_fold32's condition: one side holds only letters, digits, " ", "-" or ":", and the
- * other no control octet (w is usually a word of capitals). */
+/* pu_ieq_word - s[0..n) equals w[0..n) in either case, four octets at a time. Exact when
+ * w is all letters, whatever s holds; otherwise under pu_fold32's condition: one side
+ * holds only letters, digits, " ", "-" or ":", and the other no control octet. */
 static inline bool pu_ieq_word(const char *s, size_t n, const char *w) {
   size_t i = 0;
   for (; i + 4 <= n; i += 4)
