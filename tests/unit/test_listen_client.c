@@ -19,7 +19,9 @@ struct rig {
   struct listen_client c;
   int peer;
   bool ended;
-  char buf[4096];
+  char buf[4096]; /* the listener's read buffer */
+  char got[2048]; /* what the client read and no expect consumed yet */
+  size_t ngot;
 };
 
 /* rig_start - a session on the default scenario with the given delays and limits. */
@@ -52,22 +54,21 @@ static bool drive(struct rig *r, long ms) {
   return r->ended;
 }
 
-/* await_reply - drive until what the client side read contains needle (at most ms);
- * the text read goes to out. */
-static bool await_reply(struct rig *r, const char *needle, long ms, char *out, size_t cap) {
-  size_t got = 0;
+/* await_reply - drive until what the client side read (r->got, kept across calls)
+ * contains needle, at most ms. */
+static bool await_reply(struct rig *r, const char *needle, long ms) {
   long stop = clock_now_ms() + ms;
-  out[0] = '\0';
-  while (clock_now_ms() < stop && !r->ended) {
-    drive(r, 5);
-    ssize_t n = recv(r->peer, out + got, cap - 1 - got, 0);
-    if (n > 0)
-      got += (size_t)n;
-    out[got] = '\0';
-    if (strstr(out, needle))
+  for (;;) {
+    if (strstr(r->got, needle))
       return true;
+    if (clock_now_ms() >= stop || r->ended)
+      return false;
+    drive(r, 5);
+    ssize_t n = recv(r->peer, r->got + r->ngot, sizeof r->got - 1 - r->ngot, 0);
+    if (n > 0)
+      r->ngot += (size_t)n;
+    r->got[r->ngot] = '\0';
   }
-  return false;
 }
 
 /* rig_end - drive the session to its end (within ms) and grade it. */
@@ -80,6 +81,28 @@ static void rig_end(struct rig *r, long ms) {
 static void rig_free(struct rig *r) {
   listen_client_close(&r->c);
   close(r->peer);
+}
+
+/* say - the client sends text. */
+static void say(struct rig *r, const char *text) {
+  size_t n = strlen(text);
+  cr_assert_eq(send(r->peer, text, n, 0), (ssize_t)n, "cannot send %s", text);
+}
+
+/* expect - the client reads until needle arrives, then consumes the line holding it. */
+static void expect(struct rig *r, const char *needle) {
+  cr_assert(await_reply(r, needle, 3000), "no [%s] within 3 s: [%s]", needle, r->got);
+  char *end = strstr(strstr(r->got, needle), "\r\n");
+  size_t used = end ? (size_t)(end + 2 - r->got) : r->ngot;
+  memmove(r->got, r->got + used, r->ngot - used + 1);
+  r->ngot -= used;
+}
+
+/* quit - QUIT, its 221, then the end of the session (graded). */
+static void quit(struct rig *r) {
+  say(r, "QUIT\r\n");
+  expect(r, "221 ");
+  rig_end(r, 3000);
 }
 
 /* transcript_has - a '*' note of the session contains text. */
@@ -96,14 +119,11 @@ Test(listen_client, holds_the_greeting_its_delay_and_counts_a_command_sent_meanw
   struct rig r;
   rig_start(&r, 200, 5000, 10000);
   long t0 = clock_now_ms();
-  cr_assert_eq(send(r.peer, "EHLO early.test\r\n", 17, 0), 17);
-  char got[1024];
-  cr_assert(await_reply(&r, "220 ", 3000, got, sizeof got), "no greeting: [%s]", got);
+  say(&r, "EHLO early.test\r\n");
+  expect(&r, "220 ");
   cr_assert_geq(clock_now_ms() - t0, 200, "the greeting came before its 200 ms delay");
-  cr_assert(await_reply(&r, "250 ", 3000, got, sizeof got), "no EHLO reply: [%s]", got);
-  cr_assert_eq(send(r.peer, "QUIT\r\n", 6, 0), 6);
-  cr_assert(await_reply(&r, "221 ", 3000, got, sizeof got), "no 221: [%s]", got);
-  rig_end(&r, 3000);
+  expect(&r, "250 ");
+  quit(&r);
   cr_expect_eq(r.c.s.verdicts.v[LC_GREETING_WAIT], LV_FAIL);
   cr_expect_eq(r.c.s.verdicts.v[LC_QUIT_SENT], LV_PASS);
   cr_expect_eq(r.c.s.verdicts.v[LC_QUIT_WAIT], LV_PASS);
@@ -113,13 +133,10 @@ Test(listen_client, holds_the_greeting_its_delay_and_counts_a_command_sent_meanw
 Test(listen_client, passes_a_client_that_waits_for_the_greeting) {
   struct rig r;
   rig_start(&r, 50, 5000, 10000);
-  char got[1024];
-  cr_assert(await_reply(&r, "220 ", 3000, got, sizeof got));
-  cr_assert_eq(send(r.peer, "EHLO patient.test\r\n", 19, 0), 19);
-  cr_assert(await_reply(&r, "250 ", 3000, got, sizeof got));
-  cr_assert_eq(send(r.peer, "QUIT\r\n", 6, 0), 6);
-  cr_assert(await_reply(&r, "221 ", 3000, got, sizeof got));
-  rig_end(&r, 3000);
+  expect(&r, "220 ");
+  say(&r, "EHLO patient.test\r\n");
+  expect(&r, "250 ");
+  quit(&r);
   cr_expect_eq(r.c.s.verdicts.v[LC_GREETING_WAIT], LV_PASS);
   rig_free(&r);
 }
@@ -127,8 +144,7 @@ Test(listen_client, passes_a_client_that_waits_for_the_greeting) {
 Test(listen_client, ends_a_silent_client_at_the_idle_timeout_without_quit) {
   struct rig r;
   rig_start(&r, 0, 300, 10000);
-  char got[1024];
-  cr_assert(await_reply(&r, "220 ", 3000, got, sizeof got));
+  expect(&r, "220 ");
   long t0 = clock_now_ms();
   rig_end(&r, 5000);
   cr_expect_geq(clock_now_ms() - t0, 250, "ended before the 300 ms idle timeout");
@@ -140,12 +156,11 @@ Test(listen_client, ends_a_silent_client_at_the_idle_timeout_without_quit) {
 Test(listen_client, ends_a_session_at_its_time_limit_even_if_the_client_keeps_talking) {
   struct rig r;
   rig_start(&r, 0, 5000, 600);
-  char got[1024];
-  cr_assert(await_reply(&r, "220 ", 3000, got, sizeof got));
+  expect(&r, "220 ");
   long t0 = clock_now_ms();
   for (int i = 0; i < 100 && !drive(&r, 50); i++) {
     (void)send(r.peer, "NOOP\r\n", 6, 0);
-    (void)recv(r.peer, got, sizeof got, 0);
+    (void)recv(r.peer, r.got, sizeof r.got - 1, 0);
   }
   cr_assert(r.ended, "the session outlived its limit");
   listen_session_finish(&r.c.s);
@@ -157,8 +172,7 @@ Test(listen_client, ends_a_session_at_its_time_limit_even_if_the_client_keeps_ta
 Test(listen_client, sees_a_client_that_closes_as_an_end_without_quit) {
   struct rig r;
   rig_start(&r, 0, 5000, 10000);
-  char got[1024];
-  cr_assert(await_reply(&r, "220 ", 3000, got, sizeof got));
+  expect(&r, "220 ");
   shutdown(r.peer, SHUT_WR);
   rig_end(&r, 3000);
   cr_expect(transcript_has(&r.c, "the client closed the connection"));
@@ -171,21 +185,17 @@ Test(listen_client, holds_a_reply_its_delay_and_the_last_line_of_a_multiline_one
   rig_start(&r, 0, 5000, 10000);
   r.sc.reply_delay_ms = 150;
   r.sc.split_delay_ms = 200;
-  char got[2048];
-  cr_assert(await_reply(&r, "220 ", 3000, got, sizeof got));
+  expect(&r, "220 ");
   long t0 = clock_now_ms();
-  cr_assert_eq(send(r.peer, "EHLO x.test\r\n", 13, 0), 13);
-  cr_assert(await_reply(&r, "250-", 3000, got, sizeof got), "no EHLO reply: [%s]", got);
+  say(&r, "EHLO x.test\r\n");
+  expect(&r, "250-");
   long first = clock_now_ms() - t0;
   cr_expect_geq(first, 150, "the first part came after %ld ms, before the reply delay", first);
-  cr_expect_null(strstr(got, "\r\n250 "), "the last line came with the first part: [%s]", got);
-  size_t had = strlen(got);
-  cr_assert(await_reply(&r, "250 ", 3000, got + had, sizeof got - had), "no last line");
+  cr_expect_null(strstr(r.got, "\r\n250 "), "the last line came with the first part: [%s]", r.got);
+  expect(&r, "250 ");
   long last = clock_now_ms() - t0;
   cr_expect_geq(last, 350, "the last line came after %ld ms, before the split delay", last);
-  cr_assert_eq(send(r.peer, "QUIT\r\n", 6, 0), 6);
-  cr_assert(await_reply(&r, "221 ", 3000, got, sizeof got));
-  rig_end(&r, 3000);
+  quit(&r);
   cr_expect_eq(r.c.s.verdicts.v[LC_MULTILINE_WAIT], LV_PASS);
   rig_free(&r);
 }
