@@ -110,9 +110,9 @@ static const struct verb_slot verb_slots[16] = {
     CMD_SLOT('B', 'D', 'A', 'T', SMTP_VERB_BDAT),
 };
 
-/* cmd_verb_lookup - RFC 5321 2.4: verbs are case-insensitive. v[0..n) holds no control
- * octet. Every verb is four letters but STARTTLS, so one folded word, one hash and one
- * compare name a verb. */
+/* cmd_verb_lookup - RFC 5321 2.4: verbs are case-insensitive. Every verb is four
+ * letters but STARTTLS, so one folded word, one hash and one compare name a verb (exact
+ * whatever v holds, the verbs being all letters: see pu_fold32). */
 static enum smtp_verb cmd_verb_lookup(const char *v, size_t n) {
   if (n == 4) {
     uint32_t w = pu_fold32(v);
@@ -123,6 +123,42 @@ static enum smtp_verb cmd_verb_lookup(const char *v, size_t n) {
       pu_fold32(v + 4) == CMD_WORD('T', 'T', 'L', 'S'))
     return SMTP_VERB_STARTTLS;
   return SMTP_VERB_UNKNOWN;
+}
+
+/* cmd_control_word - does the word w (octets loaded in any order) hold an octet below
+ * 0x20 or a DEL? (w - 0x20..) & ~w & 0x80.. is non-zero exactly when some octet is below
+ * 0x20; the same test on w ^ 0x7f.. finds a DEL (a zero octet there). */
+static bool cmd_control_word(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  uint64_t del = w ^ (ones * 0x7f);
+  return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs;
+}
+
+/* cmd_has_control - any octet below 0x20 or 0x7f (DEL) in s[0..n)? Eight octets at a
+ * time, the last eight overlapping the word before; lines under eight octets are read as
+ * two overlapping four-octet halves. Never reads outside s[0..n). */
+static bool cmd_has_control(const char *s, size_t n) {
+  if (n >= 8) {
+    uint64_t w;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      memcpy(&w, s + i, 8);
+      if (cmd_control_word(w))
+        return true;
+    }
+    memcpy(&w, s + n - 8, 8);
+    return cmd_control_word(w);
+  }
+  if (n >= 4) {
+    /* Both halves in one word: every octet of it is an octet of s. */
+    uint64_t w = (uint64_t)pu_le32(s) | (uint64_t)pu_le32(s + n - 4) << 32;
+    return cmd_control_word(w);
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f)
+      return true;
+  }
+  return false;
 }
 
 /* cmd_hello - RFC 5321 4.1.1.1: "EHLO" SP ( Domain / address-literal ). */
@@ -168,8 +204,9 @@ static int cmd_mail_rcpt(const char *a, size_t n, unsigned extensions, struct sm
   enum smtp_addr_error aerr;
 
   *e = mail ? CMD_ERR_MAIL_SYNTAX : CMD_ERR_RCPT_SYNTAX;
-  /* RFC 5321 2.4: "FROM:" and "TO:" are case-insensitive. */
-  if (a == NULL || n < wl || !pu_ieq_word(a, wl, word))
+  /* RFC 5321 2.4: "FROM:" and "TO:" are case-insensitive. The colon is compared exactly:
+   * the line may still hold control octets (see smtp_command_parse). */
+  if (a == NULL || n < wl || !pu_ieq_word(a, wl - 1, word) || a[wl - 1] != ':')
     return -1;
   size_t i = wl;
   /* Our one leniency (see the top of the file): a single SP after the colon. */
@@ -254,7 +291,8 @@ static int cmd_bdat(const char *a, size_t n, struct smtp_command *out, enum cmd_
 }
 
 /* cmd_args - check what follows the verb, per its row in verb_defs. a is NULL when the
- * line holds the verb alone. */
+ * line holds the verb alone. An argument that is not parsed is checked for control
+ * octets here; the parsed ones admit none (see smtp_command_parse). */
 static int cmd_args(const char *a, size_t n, unsigned extensions, struct smtp_command *out,
                     enum cmd_err *e) {
   switch (verb_defs[out->verb].args) {
@@ -262,10 +300,12 @@ static int cmd_args(const char *a, size_t n, unsigned extensions, struct smtp_co
     *e = CMD_ERR_NO_ARGS_ALLOWED;
     return a == NULL ? 0 : -1;
   case ARGS_OPTIONAL:
-    return 0;
   case ARGS_REQUIRED:
     *e = CMD_ERR_ARG_REQUIRED;
-    return a == NULL ? -1 : 0;
+    if (a == NULL)
+      return verb_defs[out->verb].args == ARGS_OPTIONAL ? 0 : -1;
+    *e = CMD_ERR_CONTROL;
+    return cmd_has_control(a, n) ? -1 : 0;
   case ARGS_PARSED:
     break;
   }
@@ -301,42 +341,6 @@ static inline void cmd_clear(struct smtp_command *out) {
   memset(p + CMD_AT(auth_mech), 0, sizeof *out - CMD_AT(auth_mech));
 }
 
-/* cmd_control_word - does the word w (octets loaded in any order) hold an octet below
- * 0x20 or a DEL? (w - 0x20..) & ~w & 0x80.. is non-zero exactly when some octet is below
- * 0x20; the same test on w ^ 0x7f.. finds a DEL (a zero octet there). */
-static bool cmd_control_word(uint64_t w) {
-  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-  uint64_t del = w ^ (ones * 0x7f);
-  return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs;
-}
-
-/* cmd_has_control - any octet below 0x20 or 0x7f (DEL) in s[0..n)? Eight octets at a
- * time, the last eight overlapping the word before; lines under eight octets are read as
- * two overlapping four-octet halves. Never reads outside s[0..n). */
-static bool cmd_has_control(const char *s, size_t n) {
-  if (n >= 8) {
-    uint64_t w;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      memcpy(&w, s + i, 8);
-      if (cmd_control_word(w))
-        return true;
-    }
-    memcpy(&w, s + n - 8, 8);
-    return cmd_control_word(w);
-  }
-  if (n >= 4) {
-    /* Both halves in one word: every octet of it is an octet of s. */
-    uint64_t w = (uint64_t)pu_le32(s) | (uint64_t)pu_le32(s + n - 4) << 32;
-    return cmd_control_word(w);
-  }
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f)
-      return true;
-  }
-  return false;
-}
-
 /* cmd_verb_len - where the verb ends: 4, or 8 for STARTTLS, the only longer verb; 0
  * when no verb of either length is followed by SP or the end of the line. */
 static size_t cmd_verb_len(const char *line, size_t n) {
@@ -356,11 +360,6 @@ int smtp_command_parse(const char *line, size_t len, unsigned extensions, struct
   /* RFC 5321 4.1.1: tolerate trailing white space before CRLF. */
   while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
     n--;
-  /* RFC 5321 4.1.2 / 2.3.8: no control octet (NUL, bare CR or LF, ...) in a command. */
-  if (cmd_has_control(line, n)) {
-    e = CMD_ERR_CONTROL;
-    goto fail;
-  }
   size_t vl = cmd_verb_len(line, n);
   out->verb = cmd_verb_lookup(line, vl);
   /* RFC 5321 4.2.4: an unrecognized command is 500. */
@@ -374,11 +373,18 @@ int smtp_command_parse(const char *line, size_t len, unsigned extensions, struct
   }
   if (cmd_args(out->arg, out->arg_len, extensions, out, &e) == 0)
     return 0;
-fail : {
-  enum smtp_verb verb = out->verb;
+fail:
+  /* RFC 5321 4.1.2 / 2.3.8: no control octet (NUL, bare CR or LF, ...) in a command, and
+   * that is the reply whatever else is wrong. A command is accepted only when every octet
+   * was matched against a class or a character that excludes control octets (or, for
+   * the arguments nobody parses, checked in cmd_args), so one pass over the line is
+   * needed only for a refusal. */
+  if (e != CMD_ERR_CONTROL && cmd_has_control(line, n))
+    e = CMD_ERR_CONTROL;
+  /* The engine may still want to know what was refused, unless it was a control octet. */
+  enum smtp_verb verb = e == CMD_ERR_CONTROL ? SMTP_VERB_UNKNOWN : out->verb;
   cmd_clear(out);
-  out->verb = verb; /* the engine may still want to know what was refused */
-}
+  out->verb = verb;
   cmd_error_fill(e, err);
   return -1;
 }

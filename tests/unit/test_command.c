@@ -414,3 +414,106 @@ Test(command_parse, refuses_a_control_octet_at_any_position_and_only_a_control_o
     }
   }
 }
+
+/* Lines of every kind the parser accepts, each octet of them checked by a different rule:
+ * verbs, domains, literals, paths (atext, quoted, UTF-8, routes), keywords, values,
+ * xtext, NOTIFY words, SASL names and base64, BDAT, and the arguments nobody parses. */
+static const char *const accepted_lines[] = {
+    "EHLO client.example.org",
+    "HELO [192.0.2.1]",
+    "EHLO [IPv6:2001:db8::1]",
+    "EHLO [x-tag:some!content]",
+    "MAIL FROM:<a.b@c.example> SIZE=10 BODY=8BITMIME RET=HDRS ENVID=a+2Bb AUTH=<>",
+    "MAIL FROM: <\"q s\\\"\"@b.org>",
+    "MAIL FROM:<>",
+    "MAIL FROM:<j\xc3\xb6rg@b\xc3\xbc.org> SMTPUTF8",
+    "RCPT TO:<@r.org,@s.org:x@[192.0.2.1]> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a+40b",
+    "RCPT TO:<Postmaster>",
+    "AUTH SCRAM-SHA-1 AHVzZXIAcGFzcw==",
+    "BDAT 10 LAST",
+    "STARTTLS",
+    "VRFY x y",
+    "HELP me",
+    "NOOP x",
+};
+
+Test(command_parse, refuses_a_control_octet_anywhere_in_any_kind_of_command) {
+  for (size_t i = 0; i < sizeof accepted_lines / sizeof accepted_lines[0]; i++) {
+    const char *base = accepted_lines[i];
+    size_t n = strlen(base);
+    char line[128];
+    struct smtp_command cmd;
+    struct smtp_command_error err;
+    cr_assert(n < sizeof line);
+    cr_expect_eq(smtp_command_parse(guard_copy(base, n), n, SMTP_EXT_ALL, &cmd, &err), 0,
+                 "%s: refused with %d %s", base, err.code, err.text);
+    guard_free_all();
+    for (size_t pos = 0; pos < n; pos++) {
+      for (int c = 0; c < 0x80; c++) {
+        if (c == 0x20)
+          c = 0x7f; /* 0x00-0x1f and DEL */
+        /* A trailing HT is white space the parser trims (4.1.1), not content. */
+        if (c == '\t' && pos == n - 1)
+          continue;
+        memcpy(line, base, n);
+        line[pos] = (char)c;
+        const char *in = guard_copy(line, n);
+        int rc = smtp_command_parse(in, n, SMTP_EXT_ALL, &cmd, &err);
+        guard_free_all();
+        cr_expect(rc == -1 && err.code == 501 && strcmp(err.enhanced, "5.5.2") == 0,
+                  "%s with %#x at %zu: rc %d, %d %s", base, (unsigned)c, pos, rc, err.code,
+                  err.enhanced);
+        cr_expect_eq(cmd.verb, SMTP_VERB_UNKNOWN, "%s with %#x at %zu: verb %d kept", base,
+                     (unsigned)c, pos, cmd.verb);
+      }
+    }
+  }
+}
+
+Test(command_parse, keeps_the_verb_of_a_refusal_that_is_not_a_control_octet) {
+  static const struct {
+    const char *line;
+    enum smtp_verb verb;
+  } refused[] = {
+      {"MAIL FROM:<a b@c.org>", SMTP_VERB_MAIL},
+      {"RCPT TO:<a@b.org> FOO=1", SMTP_VERB_RCPT},
+      {"DATA now", SMTP_VERB_DATA},
+      {"VRFY", SMTP_VERB_VRFY},
+      {"STARTTLS x", SMTP_VERB_STARTTLS},
+      {"NOPE", SMTP_VERB_UNKNOWN},
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    size_t n = strlen(refused[i].line);
+    struct smtp_command cmd;
+    struct smtp_command_error err;
+    cr_expect_eq(smtp_command_parse(guard_copy(refused[i].line, n), n, SMTP_EXT_ALL, &cmd, &err),
+                 -1, "%s accepted", refused[i].line);
+    cr_expect_eq(cmd.verb, refused[i].verb, "%s: verb %d", refused[i].line, cmd.verb);
+    cr_expect(cmd.nparams == 0 && cmd.arg == NULL && cmd.path.local == NULL,
+              "%s: fields left set after a refusal", refused[i].line);
+    guard_free_all();
+  }
+}
+
+Test(command_parse, clears_every_field_a_previous_command_set_in_the_same_struct) {
+  struct smtp_command c;
+  struct smtp_command_error err;
+  parse_ok("MAIL FROM:<a@b.org> SIZE=10 BODY=8BITMIME SMTPUTF8 RET=FULL ENVID=e AUTH=<>", ALL, &c);
+  parse_ok("RCPT TO:<x@y.org> NOTIFY=NEVER ORCPT=rfc822;x", ALL, &c);
+  cr_expect(!c.has_size && c.size == 0 && c.body == SMTP_BODY_UNSET && !c.smtputf8 &&
+                c.ret == SMTP_RET_UNSET && c.envid == NULL && c.envid_len == 0,
+            "MAIL's parameters survived into RCPT");
+  cr_expect_eq(c.nparams, 2);
+  parse_ok("AUTH PLAIN =", ALL, &c);
+  cr_expect(c.nparams == 0 && c.notify == 0 && c.orcpt == NULL && c.path.local == NULL &&
+                c.path.domain == NULL,
+            "RCPT's fields survived into AUTH");
+  parse_ok("BDAT 5 LAST", ALL, &c);
+  cr_expect(c.auth_mech == NULL && c.auth_initial == NULL && c.bdat_size == 5 && c.bdat_last);
+  parse_ok("NOOP", ALL, &c);
+  cr_expect(c.bdat_size == 0 && !c.bdat_last && c.arg == NULL);
+  const char *bad = guard_copy("MAIL FROM:<a@b.org> SIZE=1 FOO=2", 32);
+  cr_expect_eq(smtp_command_parse(bad, 32, ALL, &c, &err), -1);
+  cr_expect(!c.has_size && c.nparams == 0, "a refusal leaves the decoded SIZE behind");
+  guard_free_all();
+}
