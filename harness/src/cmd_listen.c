@@ -39,9 +39,8 @@ static const struct cli cli = {"listen", usage_line};
 /* Everything the command line says. */
 struct listen_args {
   const char *addr, *scenario, *cert, *key, *hostname, *format, *output, *save, *port_file;
-  const char *scenario_name; /* the loaded scenario's name, for the report */
-  long sessions;             /* 0: until killed */
-  long parallel;             /* sessions served at once */
+  long sessions; /* 0: until killed */
+  long parallel; /* sessions served at once */
   long session_ms, idle_ms, wait_ms;
   bool verbose;
 };
@@ -129,6 +128,7 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
 /* What the session hooks need: where messages and the report go. */
 struct listen_ctx {
   const struct listen_args *a;
+  const char *scenario; /* the loaded scenario's name */
   struct listen_report *rep;
 };
 
@@ -160,7 +160,7 @@ static int session_ended(void *ctx, size_t n, const char *peer, const struct lis
   struct listen_report *rep = lc->rep;
   size_t graded = rep->sessions;
   rep->sessions = n - 1;
-  int rc = listen_report_add(rep, s, peer, lc->a->scenario_name, duration_ms);
+  int rc = listen_report_add(rep, s, peer, lc->scenario, duration_ms);
   rep->sessions = graded + 1;
   if (rc < 0)
     return -1;
@@ -232,8 +232,7 @@ int cmd_listen(int argc, char **argv) {
   snprintf(rep.run.target, sizeof rep.run.target, "%s", bound);
   rep.verbose = a.verbose;
   rc = EXIT_FINDING;
-  a.scenario_name = sc->name;
-  struct listen_ctx lc = {.a = &a, .rep = &rep};
+  struct listen_ctx lc = {.a = &a, .scenario = sc->name, .rep = &rep};
   struct listen_serve_config cfg = {
       .lfd = lfd,
       .tls = tls,
