@@ -263,3 +263,21 @@ Test(client_limits, fails_at_starttls_when_the_server_closes_before_the_handshak
     smtp_client_free(c);
   }
 }
+
+Test(client_limits, ignores_tls_started_when_no_starttls_is_under_way) {
+  struct smtp_client_config cfg = {.ehlo = "client.example"};
+  struct smtp_client_message m = message("x\r\n", 3);
+  struct smtp_client *c = smtp_client_new(&cfg, &m, 1, NULL, NULL);
+  smtp_client_feed(c, "220 mx\r\n", 8);
+  size_t before, after;
+  smtp_client_output(c, &before);
+  smtp_client_tls_started(c); /* the caller got confused: no STARTTLS was sent */
+  smtp_client_output(c, &after);
+  cr_expect_eq(after, before, "a second EHLO went out");
+  cr_expect_eq(smtp_client_state(c), SMTP_CLIENT_RUNNING);
+  smtp_client_output_done(c, after);
+  smtp_client_feed(c, "250 mx\r\n", 8);
+  const char *out = smtp_client_output(c, &after);
+  cr_expect(after > 10 && memcmp(out, "MAIL FROM:", 10) == 0, "%.*s", (int)after, out);
+  smtp_client_free(c);
+}
