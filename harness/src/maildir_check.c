@@ -16,8 +16,10 @@
 
 /* The scan's inputs and running totals. */
 struct scan {
-  const char *token, *needle;
-  size_t token_len, needle_len;
+  const char *token;
+  size_t token_len;
+  maildir_judge judge; /* NULL: count the token only */
+  void *ctx;
   struct maildir_hits *hits;
   char *buf; /* MAILDIR_FILE_MAX octets, reused for every file */
 };
@@ -32,7 +34,7 @@ static void check_file(struct scan *s, const char *path) {
   if (!memmem(s->buf, n, s->token, s->token_len))
     return;
   s->hits->with_token++;
-  if (s->needle && memmem(s->buf, n, s->needle, s->needle_len))
+  if (s->judge && s->judge(s->ctx, s->buf, n))
     s->hits->with_needle++;
 }
 
@@ -62,10 +64,30 @@ static int walk(struct scan *s, const char *path, bool messages, int depth) {
   return 0;
 }
 
+/* A `maildir has/lacks` needle. */
+struct needle {
+  const char *p;
+  size_t len;
+};
+
+/* has_needle - the judge of maildir_scan: the message contains the needle. */
+static bool has_needle(void *ctx, const char *msg, size_t len) {
+  const struct needle *nd = ctx;
+  return memmem(msg, len, nd->p, nd->len) != NULL;
+}
+
 /* maildir_scan - see maildir_check.h. */
 int maildir_scan(const char *dir, const char *token, size_t token_len, const char *needle,
                  size_t needle_len, struct maildir_hits *out, char *err, size_t errlen) {
-  struct scan s = {token, needle, token_len, needle_len, out, malloc(MAILDIR_FILE_MAX)};
+  struct needle nd = {needle, needle_len};
+  return maildir_scan_judge(dir, token, token_len, needle ? has_needle : NULL, &nd, out, err,
+                            errlen);
+}
+
+/* maildir_scan_judge - see maildir_check.h. */
+int maildir_scan_judge(const char *dir, const char *token, size_t token_len, maildir_judge judge,
+                       void *ctx, struct maildir_hits *out, char *err, size_t errlen) {
+  struct scan s = {token, token_len, judge, ctx, out, malloc(MAILDIR_FILE_MAX)};
   out->with_token = out->with_needle = 0;
   if (!s.buf) {
     snprintf(err, errlen, "out of memory");

@@ -5,6 +5,7 @@
 
 #include "expect.h"
 #include "maildir_check.h"
+#include "runner_header.h"
 #include "runner_session.h"
 #include "wire.h"
 
@@ -230,22 +231,63 @@ static const char *counts_text(const struct script_step *st, char *buf, size_t c
   return buf;
 }
 
+/* scan_once - one scan for the step: the header judge for `maildir header`, else the
+ * needle (NULL for `count`). */
+static int scan_once(struct session *s, const struct script_step *st, struct header_judge *hj,
+                     const struct sbuf *needle, struct maildir_hits *h, char *err, size_t cap) {
+  const char *dir = s->cfg->maildir, *token = s->vars.val[VAR_TOKEN];
+  if (hj) {
+    hj->why[0] = '\0';
+    return maildir_scan_judge(dir, token, strlen(token), header_judge_message, hj, h, err, cap);
+  }
+  return maildir_scan(dir, token, strlen(token), st->arg ? needle->p : NULL, needle->len, h, err,
+                      cap);
+}
+
+/* maildir_failed - the failure of a `maildir` step after the scan h. */
+static void maildir_failed(struct session *s, const struct script_step *st,
+                           const struct header_judge *hj, const struct sbuf *needle,
+                           const struct maildir_hits *h) {
+  char want[64];
+  if (h->with_token == 0 && st->kind != STEP_MAILDIR_COUNT) {
+    session_fail(s, st->line, s->t->level,
+                 "no delivered message with the test's token (%s) within %.1f s",
+                 s->vars.val[VAR_TOKEN], (double)s->timeout_ms / 1000);
+  } else if (st->kind == STEP_MAILDIR_COUNT) {
+    session_fail(s, st->line, s->t->level,
+                 "expected %s delivered message(s) with the test's token, found %ld",
+                 counts_text(st, want, sizeof want), h->with_token);
+  } else if (hj) {
+    session_fail(s, st->line, s->t->level, "%s", hj->why);
+  } else {
+    struct sbuf esc = {0};
+    wire_escape(needle->p ? needle->p : "", needle->len < 100 ? needle->len : 100, &esc);
+    session_fail(s, st->line, s->t->level, "the delivered message %s \"%s\"",
+                 st->kind == STEP_MAILDIR_HAS ? "lacks" : "contains", esc.p ? esc.p : "");
+    sbuf_free(&esc);
+  }
+}
+
 /* session_maildir - poll the Maildir until the step holds or the timeout passes. */
 int session_maildir(struct session *s, const struct script_step *st) {
   char err[512];
   struct sbuf needle = {0};
-  const char *token = s->vars.val[VAR_TOKEN];
-  if (st->arg && vars_expand(st->arg, st->arg_len, &s->vars, &needle, err, sizeof err) < 0) {
+  struct header_judge judge, *hj = NULL;
+  if (runner_step_is_header(st->kind)) {
+    if (header_judge_init(&judge, st, err, sizeof err) < 0) {
+      session_error(s, st->line, "%s", err);
+      return -1;
+    }
+    hj = &judge;
+  } else if (st->arg && vars_expand(st->arg, st->arg_len, &s->vars, &needle, err, sizeof err) < 0) {
     session_error(s, st->line, "%s", err);
     return -1;
   }
   long deadline = clock_now_ms() + s->timeout_ms;
   int rc = -1;
-  char want[64];
   for (;;) {
     struct maildir_hits h;
-    if (maildir_scan(s->cfg->maildir, token, strlen(token), st->arg ? needle.p : NULL, needle.len,
-                     &h, err, sizeof err) < 0) {
+    if (scan_once(s, st, hj, &needle, &h, err, sizeof err) < 0) {
       session_error(s, st->line, "%s", err);
       break;
     }
@@ -262,32 +304,23 @@ int session_maildir(struct session *s, const struct script_step *st) {
     } else if (st->kind == STEP_MAILDIR_HAS) {
       ok = done = h.with_needle > 0;
     } else {
+      /* `lacks` and the header steps: judged on the first scan that finds the token;
+       * every message with the token must meet them. */
       done = h.with_token > 0;
-      ok = done && h.with_needle == 0;
+      ok = done && h.with_needle == (hj ? h.with_token : 0);
     }
     if (ok) {
       rc = 0;
       break;
     }
     if (done || late) {
-      struct sbuf esc = {0};
-      wire_escape(needle.p ? needle.p : "", needle.len < 100 ? needle.len : 100, &esc);
-      if (st->kind == STEP_MAILDIR_COUNT)
-        session_fail(s, st->line, s->t->level,
-                     "expected %s delivered message(s) with the test's token, found %ld",
-                     counts_text(st, want, sizeof want), h.with_token);
-      else if (h.with_token == 0)
-        session_fail(s, st->line, s->t->level,
-                     "no delivered message with the test's token (%s) within %.1f s", token,
-                     (double)s->timeout_ms / 1000);
-      else
-        session_fail(s, st->line, s->t->level, "the delivered message %s \"%s\"",
-                     st->kind == STEP_MAILDIR_HAS ? "lacks" : "contains", esc.p ? esc.p : "");
-      sbuf_free(&esc);
+      maildir_failed(s, st, hj, &needle, &h);
       break;
     }
     sleep_ms(MAILDIR_POLL_MS);
   }
+  if (hj)
+    header_judge_free(hj);
   sbuf_free(&needle);
   return rc;
 }

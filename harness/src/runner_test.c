@@ -280,6 +280,9 @@ static int run_step(struct session *s, size_t i) {
   case STEP_MAILDIR_COUNT:
   case STEP_MAILDIR_HAS:
   case STEP_MAILDIR_LACKS:
+  case STEP_HEADER_MATCH:
+  case STEP_HEADER_NO_MATCH:
+  case STEP_HEADER_COUNT:
     return session_maildir(s, st);
   }
   return -1;
@@ -330,8 +333,7 @@ static void run_session(const struct run_config *cfg, const struct probe_result 
     for (size_t i = 0; i < t->nsteps; i++) {
       /* After an allowed close, only a new connection (or the Maildir) can say more. */
       enum step_kind k = t->steps[i].kind;
-      if (s.closed_ok && k != STEP_RECONNECT && k != STEP_MAILDIR_COUNT && k != STEP_MAILDIR_HAS &&
-          k != STEP_MAILDIR_LACKS)
+      if (s.closed_ok && k != STEP_RECONNECT && !script_step_is_maildir(k))
         continue;
       if (run_step(&s, i) < 0) {
         if (res->outcome == OUTCOME_PASS)

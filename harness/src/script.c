@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "maildir_header.h"
 #include "vars.h"
 
 /* The parser's position and the test being built. */
@@ -82,6 +83,7 @@ static char *dupn(const char *s, size_t n) {
 /* step_free - release what one step owns. */
 static void step_free(struct script_step *st) {
   free(st->arg);
+  free(st->field);
   script_spec_free(&st->spec);
 }
 
@@ -326,10 +328,12 @@ static bool header_line(struct parser *p, const char *kw, size_t kl, const char 
 #undef KW
 }
 
-/* maildir_count - `maildir count N[|N...]`: up to MAILDIR_COUNTS_MAX counts. */
-static void maildir_count(struct parser *p, const char *s, size_t n) {
-  long counts[MAILDIR_COUNTS_MAX];
-  size_t nc = 0, i = 0;
+/* parse_counts - `N[|N...]`: up to MAILDIR_COUNTS_MAX counts into st (what: the step's
+ * name for the error message); false after an error. */
+static bool parse_counts(struct parser *p, const char *what, const char *s, size_t n, long *counts,
+                         size_t *nc) {
+  size_t i = 0;
+  *nc = 0;
   for (;;) {
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
       i++;
@@ -337,29 +341,104 @@ static void maildir_count(struct parser *p, const char *s, size_t n) {
     size_t j = i;
     while (j < n && isdigit((unsigned char)s[j]) && v <= 100000)
       v = v * 10 + (s[j++] - '0');
-    if (j == i || v > 100000 || nc == MAILDIR_COUNTS_MAX) {
-      perr(p, "maildir count needs a number, or up to %d joined by '|'", MAILDIR_COUNTS_MAX);
-      return;
-    }
-    counts[nc++] = v;
+    if (j == i || v > 100000 || *nc == MAILDIR_COUNTS_MAX)
+      break;
+    counts[(*nc)++] = v;
     while (j < n && (s[j] == ' ' || s[j] == '\t'))
       j++;
     if (j == n)
+      return true;
+    if (s[j] != '|')
       break;
-    if (s[j] != '|') {
-      perr(p, "maildir count needs a number, or up to %d joined by '|'", MAILDIR_COUNTS_MAX);
-      return;
-    }
     i = j + 1;
   }
-  struct script_step *st = add_step(p, STEP_MAILDIR_COUNT);
+  perr(p, "%s needs a number, or up to %d joined by '|'", what, MAILDIR_COUNTS_MAX);
+  return false;
+}
+
+/* count_step - a step of the given kind with `N[|N...]` alternatives. */
+static struct script_step *count_step(struct parser *p, enum step_kind kind, const char *what,
+                                      const char *s, size_t n) {
+  long counts[MAILDIR_COUNTS_MAX];
+  size_t nc;
+  if (!parse_counts(p, what, s, n, counts, &nc))
+    return NULL;
+  struct script_step *st = add_step(p, kind);
   if (!st)
-    return;
+    return NULL;
   memcpy(st->counts, counts, nc * sizeof *counts);
   st->ncounts = nc;
   for (size_t k = 0; k < nc; k++)
     if (counts[k] > st->count)
       st->count = counts[k];
+  return st;
+}
+
+/* word_is - s (n octets) starts with the word w followed by a blank or its end. */
+static bool word_is(const char *s, size_t n, const char *w) {
+  size_t l = strlen(w);
+  return n >= l && !memcmp(s, w, l) && (n == l || s[l] == ' ' || s[l] == '\t');
+}
+
+/* skip_blanks - advance past blanks. */
+static void skip_blanks(const char **s, size_t *n) {
+  while (*n && (**s == ' ' || **s == '\t'))
+    (*s)++, (*n)--;
+}
+
+/* header_step - `maildir header NAME ~ REGEX`, `NAME !~ REGEX` or `NAME count N[|N...]`;
+ * the regex is compiled here so that a bad one is a script error, not a run-time one. */
+static void header_step(struct parser *p, const char *s, size_t n) {
+  size_t nl = 0;
+  while (nl < n && s[nl] != ' ' && s[nl] != '\t')
+    nl++;
+  if (!mail_header_name_ok(s, nl)) {
+    perr(p, "maildir header needs a field name, without the ':' (printable ASCII, got '%.*s')",
+         (int)nl, s);
+    return;
+  }
+  const char *op = s + nl;
+  size_t on = n - nl;
+  skip_blanks(&op, &on);
+  enum step_kind kind;
+  size_t ol;
+  if (word_is(op, on, "~"))
+    kind = STEP_HEADER_MATCH, ol = 1;
+  else if (word_is(op, on, "!~"))
+    kind = STEP_HEADER_NO_MATCH, ol = 2;
+  else if (word_is(op, on, "count"))
+    kind = STEP_HEADER_COUNT, ol = 5;
+  else {
+    perr(p, "maildir header %.*s takes '~ REGEX', '!~ REGEX' or 'count N'", (int)nl, s);
+    return;
+  }
+  const char *rest = op + ol;
+  size_t rn = on - ol;
+  skip_blanks(&rest, &rn);
+  struct script_step *st = NULL;
+  if (kind == STEP_HEADER_COUNT) {
+    st = count_step(p, kind, "maildir header count", rest, rn);
+  } else if (rn == 0) {
+    perr(p, "'%.*s' needs a regular expression", (int)ol, op);
+  } else {
+    char *re_text = dupn(rest, rn), err[256];
+    regex_t re;
+    if (!re_text) {
+      perr(p, "out of memory");
+    } else if (mail_header_regcomp(&re, re_text, err, sizeof err) < 0) {
+      perr(p, "bad regular expression '%s': %s", re_text, err);
+    } else {
+      regfree(&re);
+      if ((st = add_step(p, kind)) != NULL) {
+        st->arg = re_text;
+        st->arg_len = rn;
+        re_text = NULL;
+      }
+    }
+    free(re_text);
+  }
+  if (st)
+    st->field = dupn(s, nl);
 }
 
 /* no_arg - steps that take no argument. */
@@ -400,13 +479,18 @@ static bool step_line(struct parser *p, const char *kw, size_t kl, const char *a
     }
   } else if (KW("maildir")) {
     if (n > 6 && !memcmp(arg, "count", 5) && (arg[5] == ' ' || arg[5] == '\t')) {
-      maildir_count(p, arg + 6, n - 6);
+      count_step(p, STEP_MAILDIR_COUNT, "maildir count", arg + 6, n - 6);
+    } else if (word_is(arg, n, "header")) {
+      const char *h = arg + 6;
+      size_t hn = n - 6;
+      skip_blanks(&h, &hn);
+      header_step(p, h, hn);
     } else if (n > 4 && (!memcmp(arg, "has ", 4) || !memcmp(arg, "has\t", 4))) {
       template_step(p, STEP_MAILDIR_HAS, arg + 4, n - 4);
     } else if (n > 6 && (!memcmp(arg, "lacks ", 6) || !memcmp(arg, "lacks\t", 6))) {
       template_step(p, STEP_MAILDIR_LACKS, arg + 6, n - 6);
     } else {
-      perr(p, "maildir takes 'count N', 'has TEXT' or 'lacks TEXT'");
+      perr(p, "maildir takes 'count N', 'has TEXT', 'lacks TEXT' or 'header NAME ...'");
       return true;
     }
     p->cur->requires |= REQUIRE_MAILDIR;
@@ -518,6 +602,14 @@ size_t script_parse(const char *file, const char *text, size_t len, struct scrip
   }
   finish_test(&p);
   return p.nerrs;
+}
+
+/* script_step_is_maildir - see script.h. */
+bool script_step_is_maildir(enum step_kind kind) {
+  const unsigned long maildir = 1ul << STEP_MAILDIR_COUNT | 1ul << STEP_MAILDIR_HAS |
+                                1ul << STEP_MAILDIR_LACKS | 1ul << STEP_HEADER_MATCH |
+                                1ul << STEP_HEADER_NO_MATCH | 1ul << STEP_HEADER_COUNT;
+  return (maildir >> kind) & 1ul;
 }
 
 /* script_ext_due - see script.h. */

@@ -61,22 +61,25 @@ void script_spec_free(struct reply_spec *spec);
 
 /* Step kinds, one per step line of the language. */
 enum step_kind {
-  STEP_SEND,          /* > TEXT: TEXT + CRLF */
-  STEP_SEND_RAW,      /* >> TEXT: raw octets */
-  STEP_QUEUE,         /* >+ TEXT: queued TEXT + CRLF, sent with the next write or read */
-  STEP_EXPECT,        /* < SPEC */
-  STEP_EHLO,          /* ehlo */
-  STEP_EXPECT_EXT,    /* expect-ext KEYWORD */
-  STEP_EXPECT_NO_EXT, /* expect-no-ext KEYWORD */
-  STEP_MESSAGE,       /* message */
-  STEP_STARTTLS,      /* starttls */
-  STEP_RECONNECT,     /* reconnect */
-  STEP_CLOSE,         /* close */
-  STEP_MAILDIR_COUNT, /* maildir count N */
-  STEP_MAILDIR_HAS,   /* maildir has TEXT */
-  STEP_MAILDIR_LACKS, /* maildir lacks TEXT */
-  STEP_BDAT,          /* bdat TEXT: "BDAT <octets>" and TEXT (RFC 3030 2) */
-  STEP_BDAT_LAST,     /* bdat-last TEXT: "BDAT <octets> LAST" and TEXT */
+  STEP_SEND,            /* > TEXT: TEXT + CRLF */
+  STEP_SEND_RAW,        /* >> TEXT: raw octets */
+  STEP_QUEUE,           /* >+ TEXT: queued TEXT + CRLF, sent with the next write or read */
+  STEP_EXPECT,          /* < SPEC */
+  STEP_EHLO,            /* ehlo */
+  STEP_EXPECT_EXT,      /* expect-ext KEYWORD */
+  STEP_EXPECT_NO_EXT,   /* expect-no-ext KEYWORD */
+  STEP_MESSAGE,         /* message */
+  STEP_STARTTLS,        /* starttls */
+  STEP_RECONNECT,       /* reconnect */
+  STEP_CLOSE,           /* close */
+  STEP_MAILDIR_COUNT,   /* maildir count N */
+  STEP_MAILDIR_HAS,     /* maildir has TEXT */
+  STEP_MAILDIR_LACKS,   /* maildir lacks TEXT */
+  STEP_BDAT,            /* bdat TEXT: "BDAT <octets>" and TEXT (RFC 3030 2) */
+  STEP_BDAT_LAST,       /* bdat-last TEXT: "BDAT <octets> LAST" and TEXT */
+  STEP_HEADER_MATCH,    /* maildir header NAME ~ REGEX: the topmost NAME field matches */
+  STEP_HEADER_NO_MATCH, /* maildir header NAME !~ REGEX: it exists and does not match */
+  STEP_HEADER_COUNT,    /* maildir header NAME count N[|N...]: fields named NAME */
 };
 
 /* The most alternatives of one `maildir count` step. */
@@ -86,11 +89,12 @@ enum step_kind {
 struct script_step {
   enum step_kind kind;
   int line;
-  char *arg; /* template (send, maildir text) or keyword; NULL when none */
+  char *arg;   /* template (send, maildir text), keyword or header regex; NULL when none */
+  char *field; /* `maildir header` steps: the field name, without the ':' */
   size_t arg_len;
   struct reply_spec spec;          /* STEP_EXPECT */
-  long count;                      /* STEP_MAILDIR_COUNT: the largest alternative */
-  long counts[MAILDIR_COUNTS_MAX]; /* STEP_MAILDIR_COUNT: `count 0|1` alternatives */
+  long count;                      /* STEP_MAILDIR_COUNT, STEP_HEADER_COUNT: the largest */
+  long counts[MAILDIR_COUNTS_MAX]; /* their `count 0|1` alternatives */
   size_t ncounts;
 };
 
@@ -159,6 +163,10 @@ size_t script_select(const struct script_suite *suite, char *const *only, size_t
 /* script_error_add - record "FILE:LINE: message" (line 0: "FILE: message"). */
 void script_error_add(struct script_errors *errs, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* script_step_is_maildir - a step that looks at the Maildir, not the connection (it still
+ * runs after the server closed the connection where a test allowed it). */
+bool script_step_is_maildir(enum step_kind kind);
 
 /* script_ext_due - true if `require ext kw` is judged by an EHLO reply when the steps
  * from index `from` on are still to run (0 for the probe, i + 1 after the ehlo step i).

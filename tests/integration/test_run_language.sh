@@ -225,6 +225,96 @@ test fail-maildir-count-alternative
   message
   < 250
   maildir count 0|2
+
+test pass-header-steps
+  ref RFC 5322 2.2.3
+  level MUST
+  about the topmost field of a name, unfolded; names in any case; counts of fields
+  ehlo
+  > MAIL FROM:<$from>
+  < 250
+  > RCPT TO:<$rcpt>
+  < 250
+  > DATA
+  < 354
+  >> Subject: $token\r\nX-Test: first\r\n\tfolded  value \r\nx-test: second\r\nX-Tested: third\r\n\r\nX-Test: in the body\r\n.\r\n
+  < 250
+  maildir header X-Test ~ ^first[[:blank:]]folded  value$
+  maildir header x-TEST !~ second|third|body
+  maildir header X-Test count 2
+  maildir header X-Test count 0|2
+  maildir header X-Absent count 0
+  maildir header Received ~ ^from smtpcheck\.invalid \(\[127\.0\.0\.1\]\)[[:space:]]+by mx\.test\.example
+  maildir header Received !~ for[[:space:]]*<[^>]*>[^;]*<
+  maildir header Return-Path count 1
+
+test fail-header-count
+  ref RFC 5322 2.2.3
+  level MUST
+  about two X-Test fields are neither one nor three
+  ehlo
+  > MAIL FROM:<$from>
+  < 250
+  > RCPT TO:<$rcpt>
+  < 250
+  > DATA
+  < 354
+  >> Subject: $token\r\nX-Test: a\r\nX-Test: b\r\n\r\nbody\r\n.\r\n
+  < 250
+  maildir header X-Test count 1|3
+
+test fail-header-missing
+  ref RFC 5322 2.2.3
+  level MUST
+  about a field the message does not have fails a pattern step, even a !~ one
+  ehlo
+  > MAIL FROM:<$from>
+  < 250
+  > RCPT TO:<$rcpt>
+  < 250
+  > DATA
+  < 354
+  message
+  < 250
+  maildir header X-Absent !~ anything
+
+test fail-header-no-match
+  ref RFC 5321 4.4
+  level MUST
+  about the topmost Received: field starts with from, not by
+  ehlo
+  > MAIL FROM:<$from>
+  < 250
+  > RCPT TO:<$rcpt>
+  < 250
+  > DATA
+  < 354
+  message
+  < 250
+  maildir header Received ~ ^by
+
+test fail-header-match
+  ref RFC 5321 4.4
+  level MUST
+  about the topmost Received: field names the server, so !~ its name fails
+  ehlo
+  > MAIL FROM:<$from>
+  < 250
+  > RCPT TO:<$rcpt>
+  < 250
+  > DATA
+  < 354
+  message
+  < 250
+  maildir header Received !~ by[[:space:]]+MX\.test
+
+test fail-header-not-delivered
+  ref RFC 5321 4.4
+  level MUST
+  about no message with the token: the header step fails at the step timeout
+  timeout 1
+  ehlo
+  maildir header Received ~ .
 SCRIPT
 
 port=$(free_port)
@@ -249,6 +339,11 @@ reasons = {
     "skip-auth-plain": "not offered: AUTH=PLAIN",
     "skip-no-ext-size": "offered: SIZE",
     "fail-maildir-count-alternative": "expected 0|2 delivered message(s)",
+    "fail-header-count": "expected 1|3 X-Test: field(s) in the header of the delivered message, found 2",
+    "fail-header-missing": "the delivered message has no X-Absent: field",
+    "fail-header-no-match": "the first Received: field of the delivered message does not match /^by/: \"from smtpcheck.invalid ([127.0.0.1])\\tby mx.test.example",
+    "fail-header-match": "the first Received: field of the delivered message matches /by[[:space:]]+MX\\.test/",
+    "fail-header-not-delivered": "no delivered message with the test's token",
 }
 for t in d["tests"]:
     tid = t["id"]
@@ -305,4 +400,102 @@ grep -q 'RCPT TO:<@relay.example:user@test.example>' "$work/c.json" ||
 status=0
 "$BIN/smtpcheck" run --domain a@b "127.0.0.1:$port" >/dev/null 2>&1 || status=$?
 [ "$status" = 2 ] || fail "--domain a@b exited $status (want 2)"
+
+# The suite's own trace tests against a server that gets RFC 5321 4.4 wrong: a small SMTP
+# server (below) that appends, after the message's own header fields, a Received: field
+# without a BY clause, with a two-digit year and an alphabetic zone and a FOR clause naming
+# every recipient. Each of those tests must fail, and only for its own reason.
+mkdir -p "$work/bad/new" "$work/bad/cur" "$work/bad/tmp"
+python3 - "$work/bad" >"$work/bad.port" <<'PY' &
+import socket, sys, threading, time, os
+maildir = sys.argv[1]
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(16)
+srv.settimeout(1)
+print(srv.getsockname()[1], flush=True)
+
+def serve(c):
+    f = c.makefile("rb")
+    c.sendall(b"220 bad.test ESMTP\r\n")
+    rcpts = []
+    while True:
+        line = f.readline(4096)
+        if not line:
+            return
+        verb = line[:4].upper()
+        if verb == b"EHLO":
+            c.sendall(b"250-bad.test\r\n250 8BITMIME\r\n")
+        elif verb == b"MAIL":
+            rcpts = []
+            c.sendall(b"250 ok\r\n")
+        elif verb == b"RCPT":
+            rcpts.append(line[8:].strip().decode())
+            c.sendall(b"250 ok\r\n")
+        elif verb == b"DATA":
+            c.sendall(b"354 go\r\n")
+            data = b""
+            while True:
+                l = f.readline(100000)
+                if not l or l == b".\r\n":
+                    break
+                data += l[1:] if l.startswith(b".") else l
+            head, _, body = data.partition(b"\r\n\r\n")
+            rec = ("Received: from client ([127.0.0.1]) with ESMTP id 1 for %s;\r\n"
+                   "\tSun, 22 Nov 26 19:32:17 GMT\r\n" % ", ".join(rcpts)).encode()
+            name = "%d.%d.bad" % (time.time_ns(), threading.get_ident())
+            with open(os.path.join(maildir, "tmp", name), "wb") as out:
+                out.write(head + b"\r\n" + rec + b"\r\n" + body)
+            os.rename(os.path.join(maildir, "tmp", name), os.path.join(maildir, "new", name))
+            c.sendall(b"250 stored\r\n")
+        elif verb == b"QUIT":
+            c.sendall(b"221 bye\r\n")
+            return
+        else:
+            c.sendall(b"250 ok\r\n")
+
+end = time.time() + 60
+while time.time() < end:
+    try:
+        c, _ = srv.accept()
+    except socket.timeout:
+        continue
+    threading.Thread(target=lambda c=c: (serve(c), c.close()), daemon=True).start()
+PY
+bad_pid=$!
+for _ in $(seq 1 50); do
+  [ -s "$work/bad.port" ] && break
+  sleep 0.1
+done
+bad_port=$(head -1 "$work/bad.port")
+[ -n "$bad_port" ] || fail "the bad trace server did not start"
+status=0
+timeout 60 "$BIN/smtpcheck" run --only 'trace-received-*' --maildir "$work/bad" --timeout 5 \
+  --format json --output "$work/bad.json" "127.0.0.1:$bad_port" || status=$?
+kill "$bad_pid" 2>/dev/null || true
+wait "$bad_pid" 2>/dev/null || true
+[ "$status" = 1 ] || fail "exit status $status against the bad trace server (want 1)"
+python3 - "$work/bad.json" <<'PY' || fail "verdicts against the bad trace server"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+want = {
+    "trace-received-added": ("pass", ""),
+    "trace-received-from-clause": ("pass", ""),
+    "trace-received-by-clause": ("fail", "does not match"),
+    "trace-received-date-time": ("fail", "Sun, 22 Nov 26 19:32:17 GMT"),
+    "trace-received-for-one-path": ("fail", "matches"),
+    "trace-received-prepended": ("fail", "from old.example"),
+}
+got = {t["id"]: t for t in d["tests"]}
+bad = []
+for tid, (result, reason) in want.items():
+    t = got.get(tid)
+    if t is None:
+        bad.append(f"{tid} did not run")
+    elif t["result"] != result or reason not in t.get("reason", ""):
+        bad.append(f"{tid}: {t['result']} ({t.get('reason', '')}), want {result} with {reason!r}")
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+PY
 echo "test_run_language: all verdicts as named"

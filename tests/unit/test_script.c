@@ -1,5 +1,6 @@
 /* test_script.c - the suite script parser: every step, spec and header, every error. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "script.h"
@@ -139,6 +140,39 @@ Test(script_parser, variables_that_need_options_imply_their_requirement) {
   script_errors_free(&e);
 }
 
+Test(script_parser, compiles_the_third_round_maildir_header_steps) {
+  struct script_suite s = {0};
+  struct script_errors e = {0};
+  const char *text = HEADER " maildir header Received ~ ;[[:space:]]*[0-9]{1,2} [A-Z][a-z]{2}$\n"
+                            " maildir header received !~ (^|[[:space:]])for[[:space:]].*@.*@\n"
+                            "\tmaildir\theader\tX-Test\tcount\t0|1 \n"
+                            " maildir header Return-Path count 1\n"
+                            " maildir header Subject ~ a ~ b !~ c\n";
+  cr_assert_eq(parse(text, &s, &e), 0, "%s", e.n ? e.msgs[0] : "");
+  const struct script_test *t = &s.tests[0];
+  cr_assert_eq(t->nsteps, 5);
+  cr_assert_eq(t->steps[0].kind, STEP_HEADER_MATCH);
+  cr_assert_str_eq(t->steps[0].field, "Received");
+  cr_assert_str_eq(t->steps[0].arg, ";[[:space:]]*[0-9]{1,2} [A-Z][a-z]{2}$",
+                   "the pattern is kept as written: '$' is its anchor, not a variable");
+  cr_assert_eq(t->steps[1].kind, STEP_HEADER_NO_MATCH);
+  cr_assert_str_eq(t->steps[1].field, "received", "the name is kept as written");
+  cr_assert_eq(t->steps[2].kind, STEP_HEADER_COUNT);
+  cr_assert_str_eq(t->steps[2].field, "X-Test");
+  cr_assert_eq(t->steps[2].ncounts, 2);
+  cr_assert_eq(t->steps[2].counts[1], 1);
+  cr_assert_eq(t->steps[2].count, 1);
+  cr_assert_null(t->steps[2].arg, "a count has no pattern");
+  cr_assert_eq(t->steps[3].counts[0], 1);
+  cr_assert_str_eq(t->steps[4].arg, "a ~ b !~ c", "the pattern is the rest of the line");
+  cr_assert(t->requires & REQUIRE_MAILDIR, "maildir header steps imply require maildir");
+  cr_assert(script_step_is_maildir(STEP_HEADER_MATCH));
+  cr_assert(script_step_is_maildir(STEP_HEADER_COUNT));
+  cr_assert_not(script_step_is_maildir(STEP_EXPECT));
+  script_suite_free(&s);
+  script_errors_free(&e);
+}
+
 /* One reply spec and what it must compile to. */
 struct spec_vector {
   const char *text;
@@ -266,6 +300,27 @@ static const struct error_vector reports_each_error_with_file_and_line_vectors[]
     {HEADER " expect-no-ext A B\n", "t.smtp:5: 'expect-no-ext' needs one EHLO keyword"},
     {HEADER " maildir count x\n", "t.smtp:5: maildir count needs a number"},
     {HEADER " maildir holds x\n", "t.smtp:5: maildir takes 'count N'"},
+    {HEADER " maildir header\n", "t.smtp:5: maildir header needs a field name, without the ':'"},
+    {HEADER " maildir header Received: ~ x\n", "t.smtp:5: maildir header needs a field name"},
+    {HEADER " maildir header Re\xc3\xa7u ~ x\n", "t.smtp:5: maildir header needs a field name"},
+    {HEADER " maildir header "
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+            " ~ x\n",
+     "t.smtp:5: maildir header needs a field name"},
+    {HEADER " maildir header Received\n", "t.smtp:5: maildir header Received takes '~ REGEX'"},
+    {HEADER " maildir header Received has x\n", "t.smtp:5: maildir header Received takes"},
+    {HEADER " maildir header Received ~x\n", "t.smtp:5: maildir header Received takes"},
+    {HEADER " maildir header Received ~\n", "t.smtp:5: '~' needs a regular expression"},
+    {HEADER " maildir header Received !~ \n", "t.smtp:5: '!~' needs a regular expression"},
+    {HEADER " maildir header Received ~ (unclosed\n",
+     "t.smtp:5: bad regular expression '(unclosed': "},
+    {HEADER " maildir header Received !~ a{2,1}\n", "t.smtp:5: bad regular expression 'a{2,1}': "},
+    {HEADER " maildir header Received ~ [[:nosuch:]]\n", "t.smtp:5: bad regular expression"},
+    {HEADER " maildir header Received count\n", "t.smtp:5: maildir header count needs a number"},
+    {HEADER " maildir header Received count 1|2|3|4|5\n",
+     "t.smtp:5: maildir header count needs a number, or up to 4 joined by '|'"},
+    {HEADER " maildir header Received count one\n",
+     "t.smtp:5: maildir header count needs a number"},
     {HEADER " ehlo\n ref RFC 1\n", "t.smtp:6: 'ref' must come before the test's first step"},
     {HEADER " ref RFC 2\n ehlo\n", "t.smtp:5: second 'ref' line in test t1"},
     {HEADER " level must\n ehlo\n", "t.smtp:5: level must be MUST, SHOULD or MAY"},
@@ -310,6 +365,50 @@ Test(script_errors, reports_each_error_with_file_and_line) {
                              sizeof reports_each_error_with_file_and_line_vectors[0];
        i++)
     check_reports_each_error_with_file_and_line(&reports_each_error_with_file_and_line_vectors[i]);
+}
+
+/* The lines of a valid test using every `maildir header` form, for the test below. */
+static const char *const header_lines[] = {
+    "test h1",
+    " ref RFC 5321 4.4",
+    " level MUST",
+    " about the topmost Received: field has a date",
+    " ehlo",
+    " maildir header Received ~ ;[[:space:]]*[^;]+$",
+    " maildir header Received !~ for[[:space:]].*@.*@",
+    " maildir header Received count 1|2",
+    " maildir has Received:",
+};
+
+Test(script_errors, a_bad_maildir_header_step_is_reported_at_its_own_line_wherever_it_is) {
+  size_t nlines = sizeof header_lines / sizeof header_lines[0];
+  const char *bad[] = {" maildir header Received ~ (", " maildir header Received count x",
+                       " maildir header : ~ x", " maildir header Received is x"};
+  /* Whole: the valid test compiles. */
+  char text[2048] = "";
+  for (size_t i = 0; i < nlines; i++)
+    strcat(strcat(text, header_lines[i]), "\n");
+  struct script_suite s = {0};
+  struct script_errors e = {0};
+  cr_assert_eq(parse(text, &s, &e), 0, "%s", e.n ? e.msgs[0] : "");
+  script_suite_free(&s);
+  script_errors_free(&e);
+  /* Then each bad step in place of each step line (after the header lines). */
+  for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+    for (size_t at = 4; at < nlines; at++) {
+      text[0] = '\0';
+      for (size_t i = 0; i < nlines; i++)
+        strcat(strcat(text, i == at ? bad[b] : header_lines[i]), "\n");
+      char want[32];
+      snprintf(want, sizeof want, "t.smtp:%zu: ", at + 1);
+      cr_assert_eq(parse(text, &s, &e), 1, "'%s' at line %zu", bad[b], at + 1);
+      cr_assert(strncmp(e.msgs[0], want, strlen(want)) == 0, "got '%s', want '%s...'", e.msgs[0],
+                want);
+      cr_assert_eq(s.tests[0].nsteps, nlines - 5, "the bad step is not compiled");
+      script_suite_free(&s);
+      script_errors_free(&e);
+    }
+  }
 }
 
 Test(script_errors, a_bad_test_line_does_not_cascade_into_its_steps) {
