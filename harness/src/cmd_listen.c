@@ -151,18 +151,13 @@ static void save_message(void *ctx, size_t session, size_t message, const char *
     fprintf(stderr, "smtpcheck listen: %s: %zu octets over the limit not kept\n", path, dropped);
 }
 
-/* session_ended - grade session n into the report and rewrite --output. The report names
- * a session by the count listen_report_add keeps, so it is set to n - 1 for the call:
- * sessions are numbered in order of acceptance but end in any order. */
+/* session_ended - grade session n (numbered in order of acceptance; sessions end in any
+ * order) into the report and rewrite --output. */
 static int session_ended(void *ctx, size_t n, const char *peer, const struct listen_session *s,
                          long duration_ms) {
   struct listen_ctx *lc = ctx;
   struct listen_report *rep = lc->rep;
-  size_t graded = rep->sessions;
-  rep->sessions = n - 1;
-  int rc = listen_report_add(rep, s, peer, lc->scenario, duration_ms);
-  rep->sessions = graded + 1;
-  if (rc < 0)
+  if (listen_report_add(rep, n, s, peer, lc->scenario, duration_ms) < 0)
     return -1;
   fprintf(stderr, "smtpcheck listen: session %zu from %s graded\n", n, peer);
   char err[600];

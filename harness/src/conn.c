@@ -197,10 +197,13 @@ static BIO_METHOD *nosig_method(void) {
   return m;
 }
 
-/* ssl_reason - the most useful English reason for the last failed SSL call. */
+/* ssl_reason - the most useful English reason for the last failed SSL call. The verify
+ * result is only the reason when verification was asked for: OpenSSL records it with
+ * SSL_VERIFY_NONE too, where it never fails a handshake. */
 static void ssl_reason(struct conn *c, int ssl_err, char *out, size_t cap) {
   unsigned long e = ERR_peek_last_error();
-  if (c->ssl && SSL_get_verify_result(c->ssl) != X509_V_OK) {
+  if (c->ssl && (SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER) &&
+      SSL_get_verify_result(c->ssl) != X509_V_OK) {
     snprintf(out, cap, "certificate verification failed: %s",
              X509_verify_cert_error_string(SSL_get_verify_result(c->ssl)));
   } else if (e != 0) {

@@ -46,8 +46,8 @@ static void copy_transcript(struct test_result *res, const struct test_result *f
 }
 
 /* listen_report_add - LC_COUNT results for one session. */
-int listen_report_add(struct listen_report *r, const struct listen_session *s, const char *peer,
-                      const char *scenario, long duration_ms) {
+int listen_report_add(struct listen_report *r, size_t number, const struct listen_session *s,
+                      const char *peer, const char *scenario, long duration_ms) {
   size_t n = r->run.n + LC_COUNT;
   struct test_result *res = realloc(r->run.results, n * sizeof *res);
   if (!res)
@@ -59,7 +59,7 @@ int listen_report_add(struct listen_report *r, const struct listen_session *s, c
   r->tests = tests;
   r->sessions++;
   for (int c = 0; c < LC_COUNT; c++) {
-    struct script_test *t = test_new((enum listen_check)c, r->sessions, peer, scenario);
+    struct script_test *t = test_new((enum listen_check)c, number, peer, scenario);
     if (!t)
       return -1;
     r->tests[r->ntests++] = t;

@@ -21,10 +21,11 @@ struct listen_report {
 };
 
 /* listen_report_add - grade a finished session (listen_session_finish called) into r:
- * one result per check, id "sN/check". peer and scenario name the session. Returns 0,
- * or -1 when out of memory. */
-int listen_report_add(struct listen_report *r, const struct listen_session *s, const char *peer,
-                      const char *scenario, long duration_ms);
+ * one result per check, id "sN/check" with N = number (sessions are numbered in order of
+ * acceptance and end in any order). peer and scenario name the session. Returns 0, or
+ * -1 when out of memory. */
+int listen_report_add(struct listen_report *r, size_t number, const struct listen_session *s,
+                      const char *peer, const char *scenario, long duration_ms);
 
 /* listen_report_save - write the report to path through a temporary file and rename(2),
  * so that a reader never sees half a report. */

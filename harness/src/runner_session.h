@@ -49,12 +49,6 @@ enum read_status {
   READ_FLOOD,   /* over RUNNER_REPLY_MAX octets without a complete reply */
 };
 
-/* now_ms - the harness clock (clock.h) under its old name, kept only for
- * tests/unit/test_wire_read.c; new code calls clock_now_ms. */
-static inline long now_ms(void) {
-  return clock_now_ms();
-}
-
 /* session_read_reply - read one reply within timeout_ms; every reply and every stray
  * octet goes into the transcript. On READ_REPLY, r points into s->in and *used is its
  * length. *partial is the octets left unparsed on EOF/timeout/garbage. */

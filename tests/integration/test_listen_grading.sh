@@ -10,32 +10,11 @@ work=$(test_tmpdir)
 sc=$SMTPCHECK_BIN/smtpcheck
 [ -x "$sc" ] || fail "no smtpcheck at $sc"
 
-listener=
-stop_listener() {
-  if [ -n "$listener" ]; then
-    kill "$listener" 2>/dev/null || true
-    wait "$listener" 2>/dev/null || true
-    listener=
-  fi
-}
-trap 'stop_listener; _assert_cleanup' EXIT
+source "$SMTPCHECK_SRC/tests/integration/lib_listen.sh"
 
-# start_listen ARGS... - smtpcheck listen on an ephemeral port; sets $port, $listener.
-start_listen() {
-  rm -f "$work/port"
-  "$sc" listen --port-file "$work/port" --wait 30 --idle-timeout 5 "$@" 127.0.0.1:0 \
-    >"$work/listen.out" 2>"$work/listen.err" &
-  listener=$!
-  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-  [ -s "$work/port" ] || { cat "$work/listen.err" >&2; fail "listen did not start"; }
-  port=$(cat "$work/port")
-}
-
-# finish_listen - wait for the listener; sets $status.
-finish_listen() {
-  status=0
-  wait "$listener" || status=$?
-  listener=
+# start_bounded ARGS... - start_listen with the bounds every case here uses.
+start_bounded() {
+  start_listen --wait 30 --idle-timeout 5 "$@"
 }
 
 # client SCRIPT - run a raw client: lines "send TEXT" (Python escapes), "read", "sleep S",
@@ -77,7 +56,7 @@ PY
 }
 
 # 1. A client that does everything wrong, in one session.
-start_listen --sessions 1 --format json --output "$work/report.json"
+start_bounded --sessions 1 --format json --output "$work/report.json"
 client '
 send EHLO early.example\r\n
 read
@@ -107,7 +86,7 @@ cat >"$work/nopipe.scn" <<'SCN'
 no-offer PIPELINING
 reply-delay 50
 SCN
-start_listen --sessions 1 --scenario "$work/nopipe.scn" --format json --output "$work/report.json"
+start_bounded --sessions 1 --scenario "$work/nopipe.scn" --format json --output "$work/report.json"
 client '
 read
 send MAIL FROM:<a@b.example>\r\n
@@ -131,7 +110,7 @@ cat >"$work/refuse.scn" <<'SCN'
 reply DATA 1 554 5.3.0 no
 reply RCPT 1 550 5.1.1 no such user
 SCN
-start_listen --sessions 1 --scenario "$work/refuse.scn" --format json --output "$work/report.json"
+start_bounded --sessions 1 --scenario "$work/refuse.scn" --format json --output "$work/report.json"
 client '
 read
 send EHLO ok.example\r\n
@@ -157,7 +136,7 @@ cat >"$work/multi.scn" <<'SCN'
 split-delay 400
 reply NOOP * 250 2.0.0 one\ntwo\nthree
 SCN
-start_listen --sessions 1 --scenario "$work/multi.scn" --format json --output "$work/report.json"
+start_bounded --sessions 1 --scenario "$work/multi.scn" --format json --output "$work/report.json"
 client '
 read
 send EHLO ok.example\r\n
@@ -173,7 +152,7 @@ assert_eq "$(result s1/multiline-reply-read)" fail "a command inside a split mul
 
 # 5. --sessions 2: the report exists after the first session and is rewritten after the
 # second; TAP, JUnit and text formats; a 421 greeting.
-start_listen --sessions 2 --format tap --output "$work/report.tap"
+start_bounded --sessions 2 --format tap --output "$work/report.tap"
 client 'read
 send QUIT\r\n
 read'
@@ -188,7 +167,7 @@ assert_eq "$status" 0 "no MUST failed: exit 0"
 assert_contains "$(cat "$work/report.tap")" "1..52" "after session 2 the report holds both sessions"
 assert_contains "$(cat "$work/report.tap")" "s2/quit-sent" "session 2's checks are named s2/..."
 
-start_listen --sessions 1 --format junit --output "$work/report.xml"
+start_bounded --sessions 1 --format junit --output "$work/report.xml"
 client 'read
 send HELO ok.example\r\n
 read
@@ -203,7 +182,7 @@ python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$w
 pass "the JUnit report parses"
 
 printf 'greeting 421 4.3.2 busy\n' >"$work/busy.scn"
-start_listen --sessions 1 --scenario "$work/busy.scn"
+start_bounded --sessions 1 --scenario "$work/busy.scn"
 client 'read
 send EHLO late.example\r\n
 read'

@@ -336,6 +336,32 @@ Test(conn, tls_verification_fails_for_the_wrong_host_name) {
   cr_assert_neq(strstr(err, "hostname mismatch"), NULL, "%s", err);
 }
 
+Test(conn, a_failed_handshake_without_verification_gives_the_real_reason) {
+  /* The peer (TLS 1.2) sends its self-signed certificate, then demands one from us and
+   * ends the handshake with an alert when none comes. Verification is off, so it is not
+   * the reason, although OpenSSL records a failed verify result for the certificate. */
+  char port[16], err[256], tmpl[] = "/tmp/test_conn_XXXXXX";
+  int tfd = mkstemp(tmpl);
+  cr_assert_geq(tfd, 0);
+  close(tfd);
+  struct peer p = {.tls = make_server_ctx(tmpl)};
+  SSL_CTX_set_max_proto_version(p.tls, TLS1_2_VERSION);
+  SSL_CTX_set_verify(p.tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+  pthread_t t = start_peer(&p, PEER_TLS_ECHO, port, sizeof port);
+  struct conn *c = conn_open("127.0.0.1", port, 2000, err, sizeof err);
+  cr_assert_not_null(c, "%s", err);
+  struct conn_tls_options o = {.verify = false};
+  int rc = conn_start_tls(c, &o, 3000, err, sizeof err);
+  conn_close(c);
+  pthread_join(t, NULL);
+  close(p.lfd);
+  SSL_CTX_free(p.tls);
+  unlink(tmpl);
+  cr_assert_eq(rc, -1, "the handshake succeeded");
+  cr_assert_eq(strstr(err, "certificate verification"), NULL, "%s", err);
+  cr_assert_neq(strstr(err, "alert"), NULL, "the peer's alert is the reason: %s", err);
+}
+
 Test(conn, tls_handshake_times_out_against_a_silent_peer) {
   char port[16], err[256];
   struct peer p = {.hold_ms = 800};
