@@ -225,16 +225,20 @@ static bool addr_ldh_str(const char *s, size_t n) {
 /* addr_literal - RFC 5321 4.1.3: "[" ( IPv4 / "IPv6:" IPv6-addr / General ) "]". */
 static bool addr_literal(struct addr_cur *c, enum smtp_domain_kind *kind) {
   size_t open = c->i;
-  size_t close = open + 1;
-  while (close < c->n && c->s[close] != ']')
+  size_t close = open + 1, tag_end = 0;
+  /* One pass finds the closing bracket and the first colon (the end of a tag). */
+  while (close < c->n && c->s[close] != ']') {
+    if (c->s[close] == ':' && tag_end == 0)
+      tag_end = close;
     close++;
+  }
   if (close >= c->n)
     return addr_fail(c, SMTP_ADDR_SYNTAX);
   const char *body = c->s + open + 1;
   size_t n = close - open - 1;
   if (close + 1 - open > SMTP_DOMAIN_MAX)
     return addr_fail(c, SMTP_ADDR_DOMAIN_TOO_LONG);
-  const char *colon = memchr(body, ':', n);
+  const char *colon = tag_end != 0 ? c->s + tag_end : NULL;
   if (colon == NULL) {
     if (!addr_ipv4(body, n))
       return addr_fail(c, SMTP_ADDR_SYNTAX);

@@ -92,20 +92,29 @@ static bool param_envid(const struct smtp_param *p, struct smtp_command *out) {
   return true;
 }
 
-/* param_notify_word - the NOTIFY bit that w[0..n) names in either case, 0 for none. */
-static unsigned param_notify_word(const char *w, size_t n) {
-  switch (n) {
-  case 5:
+/* param_notify_word - the NOTIFY word at the start of w[0..n), which ends at a comma or
+ * at the end of the value: its length, with its bit in *bit, or 0 when there is none.
+ * The words are five or seven letters, so only w[5] or w[7] can end one. */
+static size_t param_notify_word(const char *w, size_t n, unsigned *bit) {
+  if (n >= 5 && (n == 5 || w[5] == ',')) {
     if (pu_ieq_word(w, 5, "NEVER"))
-      return SMTP_NOTIFY_NEVER;
-    return pu_ieq_word(w, 5, "DELAY") ? SMTP_NOTIFY_DELAY : 0;
-  case 7:
-    if (pu_ieq_word(w, 7, "SUCCESS"))
-      return SMTP_NOTIFY_SUCCESS;
-    return pu_ieq_word(w, 7, "FAILURE") ? SMTP_NOTIFY_FAILURE : 0;
-  default:
-    return 0;
+      *bit = SMTP_NOTIFY_NEVER;
+    else if (pu_ieq_word(w, 5, "DELAY"))
+      *bit = SMTP_NOTIFY_DELAY;
+    else
+      return 0;
+    return 5;
   }
+  if (n >= 7 && (n == 7 || w[7] == ',')) {
+    if (pu_ieq_word(w, 7, "SUCCESS"))
+      *bit = SMTP_NOTIFY_SUCCESS;
+    else if (pu_ieq_word(w, 7, "FAILURE"))
+      *bit = SMTP_NOTIFY_FAILURE;
+    else
+      return 0;
+    return 7;
+  }
+  return 0;
 }
 
 /* param_notify - RFC 3461 4.1: NEVER, or a comma list of SUCCESS, FAILURE, DELAY. */
@@ -114,16 +123,13 @@ static bool param_notify(const struct smtp_param *p, struct smtp_command *out) {
   size_t i = 0;
   if (p->value == NULL)
     return false;
+  /* Each word is followed by a comma or the end; a comma at the end leaves an empty
+   * word, which is no word. */
   while (i <= p->value_len) {
-    const char *w = p->value + i;
-    size_t wl = 0;
-    while (i + wl < p->value_len && w[wl] != ',')
-      wl++;
-    unsigned bit = param_notify_word(w, wl);
-    if (bit == 0)
-      return false;
-    if (bits & bit)
-      return false; /* a repeated word */
+    unsigned bit = 0;
+    size_t wl = param_notify_word(p->value + i, p->value_len - i, &bit);
+    if (wl == 0 || (bits & bit))
+      return false; /* an unknown, empty or repeated word */
     bits |= bit;
     i += wl + 1;
   }
