@@ -149,6 +149,23 @@ static int wait_first_octets(struct session *s, long ms) {
   return n != 0;
 }
 
+/* skipped_by_next - a `skip-unless CODES REASON` step right after st whose CODES the reply
+ * does not match: the test becomes a skip with REASON (true). */
+static bool skipped_by_next(struct session *s, const struct script_step *st,
+                            const struct smtp_reply *r) {
+  size_t i = (size_t)(st - s->t->steps);
+  if (i + 1 >= s->t->nsteps || st[1].kind != STEP_SKIP_UNLESS)
+    return false;
+  const struct reply_spec *codes = &st[1].spec;
+  if (expect_code(codes->codes, codes->ncodes, r->code))
+    return false;
+  s->res->outcome = OUTCOME_SKIP;
+  snprintf(s->res->reason, sizeof s->res->reason, "%s (the reply was %d, line %d)", st[1].arg,
+           r->code, st[1].line);
+  s->res->skip_ext[0] = '\0';
+  return true;
+}
+
 /* session_expect - one `<` step. */
 int session_expect(struct session *s, const struct script_step *st) {
   if (session_flush(s) < 0 && st->spec.kind != SPEC_CLOSED && !st->spec.or_closed) {
@@ -172,6 +189,8 @@ int session_expect(struct session *s, const struct script_step *st) {
   enum read_status rs = session_read_reply(s, s->timeout_ms, &r, &used, &partial);
   if (rs == READ_REPLY) {
     int rc = judge_reply(s, st, &r);
+    if (rc == 0 && skipped_by_next(s, st, &r))
+      rc = -1; /* the test ends here, as a skip */
     sbuf_consume(&s->in, used);
     return rc;
   }

@@ -284,6 +284,8 @@ static int run_step(struct session *s, size_t i) {
   case STEP_HEADER_NO_MATCH:
   case STEP_HEADER_COUNT:
     return session_maildir(s, st);
+  case STEP_SKIP_UNLESS:
+    return 0; /* judged by the `<` step before it, on its reply */
   }
   return -1;
 }

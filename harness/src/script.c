@@ -441,6 +441,45 @@ static void header_step(struct parser *p, const char *s, size_t n) {
     st->field = dupn(s, nl);
 }
 
+/* skip_unless_step - `skip-unless CODES REASON`, right after a `<` step that reads a
+ * reply: when that reply's code matches none of CODES the test is skipped with REASON
+ * (a server that never reaches the state the test is about). */
+static void skip_unless_step(struct parser *p, const char *s, size_t n) {
+  struct script_test *t = p->cur;
+  const struct script_step *prev = t->nsteps ? &t->steps[t->nsteps - 1] : NULL;
+  if (!prev || prev->kind != STEP_EXPECT ||
+      (prev->spec.kind != SPEC_CODES && prev->spec.kind != SPEC_ANY)) {
+    perr(p, "'skip-unless' must come right after a '<' step that reads a reply");
+    return;
+  }
+  size_t cl = 0;
+  while (cl < n && s[cl] != ' ' && s[cl] != '\t')
+    cl++;
+  const char *reason = s + cl;
+  size_t rn = n - cl;
+  skip_blanks(&reason, &rn);
+  struct reply_spec spec;
+  char err[256];
+  if (cl == 0 || rn == 0) {
+    perr(p, "'skip-unless' needs reply codes and a reason, e.g. 'skip-unless 452 the limit "
+            "was not reached'");
+  } else if (script_parse_spec(s, cl, &spec, err, sizeof err) < 0) {
+    perr(p, "%s", err);
+  } else if (spec.kind != SPEC_CODES || spec.or_closed || spec.or_silence) {
+    perr(p, "'skip-unless' takes reply codes only, not '%.*s'", (int)cl, s);
+    script_spec_free(&spec);
+  } else {
+    struct script_step *st = add_step(p, STEP_SKIP_UNLESS);
+    if (st) {
+      st->spec = spec;
+      st->arg = dupn(reason, rn);
+      st->arg_len = rn;
+    } else {
+      script_spec_free(&spec);
+    }
+  }
+}
+
 /* no_arg - steps that take no argument. */
 static bool no_arg(struct parser *p, const char *kw, size_t kl, size_t n) {
   if (n)
@@ -509,6 +548,8 @@ static bool step_line(struct parser *p, const char *kw, size_t kl, const char *a
       else
         script_spec_free(&spec);
     }
+  } else if (KW("skip-unless")) {
+    skip_unless_step(p, arg, n);
   } else if (KW("bdat") || KW("bdat-last")) {
     if (n == 0)
       perr(p, "'%.*s' needs the chunk's content (escapes and variables allowed)", (int)kl, kw);

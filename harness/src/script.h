@@ -80,6 +80,7 @@ enum step_kind {
   STEP_HEADER_MATCH,    /* maildir header NAME ~ REGEX: the topmost NAME field matches */
   STEP_HEADER_NO_MATCH, /* maildir header NAME !~ REGEX: it exists and does not match */
   STEP_HEADER_COUNT,    /* maildir header NAME count N[|N...]: fields named NAME */
+  STEP_SKIP_UNLESS,     /* skip-unless CODES REASON: judged with the `<` step before it */
 };
 
 /* The most alternatives of one `maildir count` step. */

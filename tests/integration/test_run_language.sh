@@ -315,6 +315,37 @@ test fail-header-not-delivered
   timeout 1
   ehlo
   maildir header Received ~ .
+
+test pass-skip-unless-not-taken
+  ref RFC 5321 4.1.1.9
+  level MUST
+  about the reply matches skip-unless, so the test goes on (and passes)
+  ehlo
+  > NOOP
+  < 250
+  skip-unless 2xx NOOP was refused
+  > NOOP
+  < 250
+
+test skip-unless-taken
+  ref RFC 5321 3.3
+  level MUST
+  about the reply is not among skip-unless's codes: a skip, and no step after it runs
+  ehlo
+  > RCPT TO:<$rcpt>
+  < 503|250
+  skip-unless 250 RCPT without MAIL is refused here
+  > NOOP
+  < 550
+
+test fail-skip-unless-spec-first
+  ref RFC 5321 4.1.1.9
+  level MUST
+  about the spec is judged before skip-unless: a reply it does not allow fails
+  ehlo
+  > NOOP
+  < 5xx
+  skip-unless 5xx never
 SCRIPT
 
 port=$(free_port)
@@ -344,6 +375,8 @@ reasons = {
     "fail-header-no-match": "the first Received: field of the delivered message does not match /^by/: \"from smtpcheck.invalid ([127.0.0.1])\\tby mx.test.example",
     "fail-header-match": "the first Received: field of the delivered message matches /by[[:space:]]+MX\\.test/",
     "fail-header-not-delivered": "no delivered message with the test's token",
+    "skip-unless-taken": "RCPT without MAIL is refused here (the reply was 503, line ",
+    "fail-skip-unless-spec-first": "expected 5xx, got 250",
 }
 for t in d["tests"]:
     tid = t["id"]
@@ -401,14 +434,14 @@ status=0
 "$BIN/smtpcheck" run --domain a@b "127.0.0.1:$port" >/dev/null 2>&1 || status=$?
 [ "$status" = 2 ] || fail "--domain a@b exited $status (want 2)"
 
-# The suite's own trace tests against a server that gets RFC 5321 4.4 wrong: a small SMTP
-# server (below) that appends, after the message's own header fields, a Received: field
-# without a BY clause, with a two-digit year and an alphabetic zone and a FOR clause naming
-# every recipient. Each of those tests must fail, and only for its own reason.
-mkdir -p "$work/bad/new" "$work/bad/cur" "$work/bad/tmp"
-python3 - "$work/bad" >"$work/bad.port" <<'PY' &
+# The suite's own trace and recipient-limit tests against a server that gets them wrong
+# (bad_server.py below): it appends, after the message's own header fields, a Received:
+# field without a BY clause, with a two-digit year and an alphabetic zone and a FOR clause
+# naming every recipient; with a LIMIT it answers 452 to the recipients over it and then
+# says 250 to the message but drops it. Each of those tests must fail for its own reason.
+cat >"$work/bad_server.py" <<'PY'
 import socket, sys, threading, time, os
-maildir = sys.argv[1]
+maildir, limit = sys.argv[1], int(sys.argv[2])
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
 srv.listen(16)
@@ -418,7 +451,7 @@ print(srv.getsockname()[1], flush=True)
 def serve(c):
     f = c.makefile("rb")
     c.sendall(b"220 bad.test ESMTP\r\n")
-    rcpts = []
+    rcpts, over = [], False
     while True:
         line = f.readline(4096)
         if not line:
@@ -427,8 +460,11 @@ def serve(c):
         if verb == b"EHLO":
             c.sendall(b"250-bad.test\r\n250 8BITMIME\r\n")
         elif verb == b"MAIL":
-            rcpts = []
+            rcpts, over = [], False
             c.sendall(b"250 ok\r\n")
+        elif verb == b"RCPT" and limit and len(rcpts) >= limit:
+            over = True
+            c.sendall(b"452 4.5.3 too many recipients\r\n")
         elif verb == b"RCPT":
             rcpts.append(line[8:].strip().decode())
             c.sendall(b"250 ok\r\n")
@@ -444,9 +480,10 @@ def serve(c):
             rec = ("Received: from client ([127.0.0.1]) with ESMTP id 1 for %s;\r\n"
                    "\tSun, 22 Nov 26 19:32:17 GMT\r\n" % ", ".join(rcpts)).encode()
             name = "%d.%d.bad" % (time.time_ns(), threading.get_ident())
-            with open(os.path.join(maildir, "tmp", name), "wb") as out:
-                out.write(head + b"\r\n" + rec + b"\r\n" + body)
-            os.rename(os.path.join(maildir, "tmp", name), os.path.join(maildir, "new", name))
+            if not over:
+                with open(os.path.join(maildir, "tmp", name), "wb") as out:
+                    out.write(head + b"\r\n" + rec + b"\r\n" + body)
+                os.rename(os.path.join(maildir, "tmp", name), os.path.join(maildir, "new", name))
             c.sendall(b"250 stored\r\n")
         elif verb == b"QUIT":
             c.sendall(b"221 bye\r\n")
@@ -462,33 +499,40 @@ while time.time() < end:
         continue
     threading.Thread(target=lambda c=c: (serve(c), c.close()), daemon=True).start()
 PY
-bad_pid=$!
-for _ in $(seq 1 50); do
-  [ -s "$work/bad.port" ] && break
-  sleep 0.1
-done
-bad_port=$(head -1 "$work/bad.port")
-[ -n "$bad_port" ] || fail "the bad trace server did not start"
-status=0
-timeout 60 "$BIN/smtpcheck" run --only 'trace-received-*' --maildir "$work/bad" --timeout 5 \
-  --format json --output "$work/bad.json" "127.0.0.1:$bad_port" || status=$?
-kill "$bad_pid" 2>/dev/null || true
-wait "$bad_pid" 2>/dev/null || true
-[ "$status" = 1 ] || fail "exit status $status against the bad trace server (want 1)"
-python3 - "$work/bad.json" <<'PY' || fail "verdicts against the bad trace server"
+
+# run_bad LIMIT NAME ONLY - run the tests matching ONLY against a fresh bad server with
+# recipient LIMIT (0: none) into $work/NAME.json; the exit status must be 1 or 0 as $4 says.
+run_bad() {
+  local dir="$work/$2" port="" pid status=0
+  mkdir -p "$dir/new" "$dir/cur" "$dir/tmp"
+  python3 "$work/bad_server.py" "$dir" "$1" >"$dir.port" &
+  pid=$!
+  for _ in $(seq 1 50); do
+    [ -s "$dir.port" ] && break
+    sleep 0.1
+  done
+  port=$(head -1 "$dir.port")
+  [ -n "$port" ] || fail "the bad server did not start"
+  timeout 60 "$BIN/smtpcheck" run --only "$3" --maildir "$dir" --timeout 3 \
+    --format json --output "$work/$2.json" "127.0.0.1:$port" || status=$?
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ "$status" = "$4" ] || fail "exit status $status against the bad server $2 (want $4)"
+}
+run_bad 100 bad 'trace-received-*' 1
+run_bad 100 badlimit 'recipients-over-limit-*' 1
+run_bad 0 nolimit 'recipients-over-limit-accepted-delivered' 0
+
+# verdicts FILE ID=RESULT:REASON... - each test got RESULT with REASON in its reason.
+verdicts() {
+  python3 - "$@" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
-want = {
-    "trace-received-added": ("pass", ""),
-    "trace-received-from-clause": ("pass", ""),
-    "trace-received-by-clause": ("fail", "does not match"),
-    "trace-received-date-time": ("fail", "Sun, 22 Nov 26 19:32:17 GMT"),
-    "trace-received-for-one-path": ("fail", "matches"),
-    "trace-received-prepended": ("fail", "from old.example"),
-}
 got = {t["id"]: t for t in d["tests"]}
 bad = []
-for tid, (result, reason) in want.items():
+for arg in sys.argv[2:]:
+    tid, _, rest = arg.partition("=")
+    result, _, reason = rest.partition(":")
     t = got.get(tid)
     if t is None:
         bad.append(f"{tid} did not run")
@@ -498,4 +542,17 @@ for b in bad:
     print("  " + b)
 sys.exit(1 if bad else 0)
 PY
+}
+verdicts "$work/bad.json" trace-received-added=pass: trace-received-from-clause=pass: \
+  'trace-received-by-clause=fail:does not match' \
+  'trace-received-date-time=fail:Sun, 22 Nov 26 19:32:17 GMT' \
+  'trace-received-for-one-path=fail:matches' \
+  'trace-received-prepended=fail:from old.example' ||
+  fail "trace verdicts against the bad server"
+verdicts "$work/badlimit.json" recipients-over-limit-orderly=pass: \
+  "recipients-over-limit-accepted-delivered=fail:no delivered message with the test's token" ||
+  fail "recipient-limit verdicts against the bad server that drops the message"
+verdicts "$work/nolimit.json" \
+  'recipients-over-limit-accepted-delivered=skip:the 250th RCPT got no 452 or 552' ||
+  fail "recipient-limit verdict against a server without a limit (a skip)"
 echo "test_run_language: all verdicts as named"

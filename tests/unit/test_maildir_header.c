@@ -40,7 +40,8 @@ static const struct header_vector header_vectors[] = {
     {"Received: x\nreceived: y\nRECEIVED: z\n\n", "Received", "x", 3},
 };
 
-/* with_crlf - the message with every "\n" written "\r\n" (malloc'd, length in *len). */
+/* with_crlf - the message with every "\n" written "\r\n" (malloc'd and NUL-terminated,
+ * length in *len). */
 static char *with_crlf(const char *msg, size_t *len) {
   size_t n = strlen(msg), lf = 0;
   for (size_t i = 0; i < n; i++)
@@ -53,6 +54,7 @@ static char *with_crlf(const char *msg, size_t *len) {
       out[o++] = '\r';
     out[o++] = msg[i];
   }
+  out[o] = '\0';
   *len = o;
   return out;
 }

@@ -173,6 +173,25 @@ Test(script_parser, compiles_the_third_round_maildir_header_steps) {
   script_errors_free(&e);
 }
 
+Test(script_parser, compiles_skip_unless_after_a_reply_step) {
+  struct script_suite s = {0};
+  struct script_errors e = {0};
+  const char *text = HEADER " > RCPT TO:<$rcpt>\n < 250|452\n"
+                            " skip-unless 452|55x the limit was not reached: 250 took all\n"
+                            " > DATA\n < any\n skip-unless 354 refused\n";
+  cr_assert_eq(parse(text, &s, &e), 0, "%s", e.n ? e.msgs[0] : "");
+  const struct script_test *t = &s.tests[0];
+  cr_assert_eq(t->nsteps, 6);
+  cr_assert_eq(t->steps[2].kind, STEP_SKIP_UNLESS);
+  cr_assert_eq(t->steps[2].spec.ncodes, 2);
+  cr_assert_eq(memcmp(t->steps[2].spec.codes[1], "55x", 3), 0);
+  cr_assert_str_eq(t->steps[2].arg, "the limit was not reached: 250 took all");
+  cr_assert_str_eq(t->steps[5].arg, "refused");
+  cr_assert_not(script_step_is_maildir(STEP_SKIP_UNLESS));
+  script_suite_free(&s);
+  script_errors_free(&e);
+}
+
 /* One reply spec and what it must compile to. */
 struct spec_vector {
   const char *text;
@@ -321,6 +340,17 @@ static const struct error_vector reports_each_error_with_file_and_line_vectors[]
      "t.smtp:5: maildir header count needs a number, or up to 4 joined by '|'"},
     {HEADER " maildir header Received count one\n",
      "t.smtp:5: maildir header count needs a number"},
+    {HEADER " skip-unless 250 why\n", "t.smtp:5: 'skip-unless' must come right after a '<' step"},
+    {HEADER " > QUIT\n < closed\n skip-unless 221 why\n",
+     "t.smtp:7: 'skip-unless' must come right after a '<' step that reads a reply"},
+    {HEADER " < silence 1\n skip-unless 221 why\n", "t.smtp:6: 'skip-unless' must come right"},
+    {HEADER " < 250\n > NOOP\n skip-unless 250 why\n", "t.smtp:7: 'skip-unless' must come right"},
+    {HEADER " < 250\n skip-unless 250\n", "t.smtp:6: 'skip-unless' needs reply codes and a reason"},
+    {HEADER " < 250\n skip-unless\n", "t.smtp:6: 'skip-unless' needs reply codes and a reason"},
+    {HEADER " < 250\n skip-unless 6xx why\n", "t.smtp:6: bad reply spec '6xx'"},
+    {HEADER " < 250\n skip-unless 250|closed why\n",
+     "t.smtp:6: 'skip-unless' takes reply codes only, not '250|closed'"},
+    {HEADER " < 250\n skip-unless any why\n", "t.smtp:6: 'skip-unless' takes reply codes only"},
     {HEADER " ehlo\n ref RFC 1\n", "t.smtp:6: 'ref' must come before the test's first step"},
     {HEADER " ref RFC 2\n ehlo\n", "t.smtp:5: second 'ref' line in test t1"},
     {HEADER " level must\n ehlo\n", "t.smtp:5: level must be MUST, SHOULD or MAY"},
