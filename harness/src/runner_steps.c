@@ -160,8 +160,7 @@ static bool skipped_by_next(struct session *s, const struct script_step *st,
   if (expect_code(codes->codes, codes->ncodes, r->code))
     return false;
   s->res->outcome = OUTCOME_SKIP;
-  snprintf(s->res->reason, sizeof s->res->reason, "%s (the reply was %d, line %d)", st[1].arg,
-           r->code, st[1].line);
+  snprintf(s->res->reason, sizeof s->res->reason, "%s (got %d)", st[1].arg, r->code);
   s->res->skip_ext[0] = '\0';
   return true;
 }
