@@ -121,7 +121,7 @@ static void refuse_peer(struct relay_conn *c, const char *why) {
 
 /* handshake - advance the STARTTLS handshake; -1 on failure. */
 static int handshake(struct relay_conn *c) {
-  char why[480] = "";
+  char why[320] = ""; /* fits c->error with the longest next_hop */
   enum tls_step st = tls_conn_handshake(c->tls, why, sizeof(why));
   if (st == TLS_STEP_ERROR) {
     flush_tls(c);
