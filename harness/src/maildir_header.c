@@ -2,6 +2,7 @@
  * (RFC 5322 2.2, 2.2.3). */
 #include "maildir_header.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,8 +131,39 @@ int mail_header_name_ok(const char *name, size_t n) {
   return 1;
 }
 
+/* repeat_weight - the product of the largest bound of every `{n}`, `{n,}`, `{,m}` or `{n,m}` in the
+ * pattern, capped at cap + 1: glibc's regcomp expands bounded repetitions, so nested large
+ * bounds cost seconds and gigabytes (`a{1,32767}`: 5 s, then REG_ESPACE). */
+static unsigned long repeat_weight(const char *pattern, unsigned long cap) {
+  unsigned long weight = 1;
+  for (const char *q = pattern; *q; q++) {
+    if (*q != '{' || !(isdigit((unsigned char)q[1]) || q[1] == ','))
+      continue;
+    unsigned long largest = 0, v = 0;
+    const char *e = q + 1;
+    for (; isdigit((unsigned char)*e) || *e == ','; e++) {
+      v = *e == ',' ? 0 : (v > cap ? v : v * 10 + (unsigned long)(*e - '0'));
+      largest = v > largest ? v : largest;
+    }
+    if (*e != '}')
+      continue;
+    weight *= largest > 1 ? largest : 1;
+    if (weight > cap)
+      return cap + 1;
+  }
+  return weight;
+}
+
 /* mail_header_regcomp - see maildir_header.h. */
 int mail_header_regcomp(regex_t *re, const char *pattern, char *err, size_t errlen) {
+  if (strlen(pattern) > MAIL_HEADER_PATTERN_MAX) {
+    snprintf(err, errlen, "longer than %d octets", MAIL_HEADER_PATTERN_MAX);
+    return -1;
+  }
+  if (repeat_weight(pattern, MAIL_HEADER_REPEAT_MAX) > MAIL_HEADER_REPEAT_MAX) {
+    snprintf(err, errlen, "the repetition bounds multiply to over %d", MAIL_HEADER_REPEAT_MAX);
+    return -1;
+  }
   int rc = regcomp(re, pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB);
   if (rc == 0)
     return 0;

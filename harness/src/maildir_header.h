@@ -21,9 +21,15 @@ long mail_header_count(const char *msg, size_t n, const char *name);
  * than ':', at most 76 octets: it must fit a 78-octet line with ": "). */
 int mail_header_name_ok(const char *name, size_t n);
 
+/* The longest `maildir header` pattern, and the most its `{n,m}` bounds may multiply to
+ * (glibc's regcomp expands bounded repetitions: a{1,32767} takes seconds and gigabytes,
+ * which a script must not be able to ask for, nor the script parser's fuzz target find). */
+#define MAIL_HEADER_PATTERN_MAX 1000
+#define MAIL_HEADER_REPEAT_MAX 10000
+
 /* mail_header_regcomp - compile a `maildir header` pattern: POSIX extended, ASCII case-
- * insensitive (RFC 5234 3.2: the grammars' literal strings are), no sub-matches. 0, or -1
- * with regerror's message in err (re is then not to be freed). */
+ * insensitive (RFC 5234 2.3: the grammars' literal strings are), no sub-matches, within the
+ * limits above. 0, or -1 with the reason in err (re is then not to be freed). */
 int mail_header_regcomp(regex_t *re, const char *pattern, char *err, size_t errlen);
 
 #endif

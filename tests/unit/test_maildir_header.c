@@ -224,3 +224,25 @@ Test(maildir_header, a_bad_pattern_is_refused_with_the_reason) {
   cr_assert_eq(mail_header_regcomp(&re, "(open", err, sizeof err), -1);
   cr_assert_neq(err[0], '\0', "regerror's text names the problem");
 }
+
+Test(maildir_header, patterns_that_would_cost_seconds_to_compile_are_refused) {
+  regex_t re;
+  char err[200] = "";
+  cr_assert_eq(mail_header_regcomp(&re, "(a{1,100}){1,100}", err, sizeof err), 0, "%s", err);
+  regfree(&re);
+  cr_assert_eq(mail_header_regcomp(&re, "[0-9]{4,}[x{]{2}", err, sizeof err), 0, "%s", err);
+  regfree(&re);
+  cr_assert_eq(mail_header_regcomp(&re, "(a{1,100}){1,101}", err, sizeof err), -1);
+  cr_assert_str_eq(err, "the repetition bounds multiply to over 10000");
+  cr_assert_eq(mail_header_regcomp(&re, "a{1,99999999999999999999}", err, sizeof err), -1);
+  cr_assert_eq(mail_header_regcomp(&re, "a{,32767}", err, sizeof err), -1, "glibc reads {,m}");
+  char longest[MAIL_HEADER_PATTERN_MAX + 2];
+  memset(longest, 'a', sizeof longest - 1);
+  longest[MAIL_HEADER_PATTERN_MAX] = '\0';
+  cr_assert_eq(mail_header_regcomp(&re, longest, err, sizeof err), 0, "%s", err);
+  regfree(&re);
+  longest[MAIL_HEADER_PATTERN_MAX] = 'a';
+  longest[MAIL_HEADER_PATTERN_MAX + 1] = '\0';
+  cr_assert_eq(mail_header_regcomp(&re, longest, err, sizeof err), -1);
+  cr_assert_str_eq(err, "longer than 1000 octets");
+}
