@@ -17,11 +17,10 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "conn.h"
+#include "helper_cert.h"
 
 /* One HOST:PORT vector: input, then the expected host and port (NULL: malformed). */
 struct hp_vector {
@@ -236,41 +235,17 @@ Test(conn, writing_to_a_closed_peer_fails_without_sigpipe) {
   sigaction(SIGPIPE, &old, NULL);
 }
 
-/* make_cert - a self-signed certificate for localhost and 127.0.0.1; writes it to path. */
+/* make_server_ctx - a server context with a self-signed certificate for localhost and
+ * 127.0.0.1, whose certificate is also written to path (a CA file that trusts it). */
 static SSL_CTX *make_server_ctx(const char *path) {
-  EVP_PKEY *key = EVP_EC_gen("P-256");
-  cr_assert_not_null(key);
-  X509 *x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME *name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1,
-                             0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX v3;
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-  X509_EXTENSION *ext =
-      X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-  cr_assert_not_null(ext);
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
-  FILE *f = fopen(path, "w");
-  cr_assert_not_null(f);
-  PEM_write_X509(f, x);
-  fclose(f);
+  struct test_cert c;
+  test_cert_make(&c, "localhost", "DNS:localhost,IP:127.0.0.1");
+  test_cert_write(&c, path, NULL);
   SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_use_certificate(ctx, x);
-  SSL_CTX_use_PrivateKey(ctx, key);
-  X509_free(x);
-  EVP_PKEY_free(key);
+  cr_assert_not_null(ctx);
+  cr_assert_eq(SSL_CTX_use_certificate(ctx, c.x509), 1);
+  cr_assert_eq(SSL_CTX_use_PrivateKey(ctx, c.key), 1);
+  test_cert_free(&c);
   return ctx;
 }
 

@@ -3,15 +3,13 @@
  * verify the chain (RFC 5280) and the name or address match (RFC 6125) that
  * tls_conn_verified reports. */
 #include <criterion/criterion.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "helper_cert.h"
 #include "tls.h"
 
 /* A certificate on disk: cert.pem and key.pem of a self-signed CA:TRUE certificate, which
@@ -31,44 +29,12 @@ static void temp_path(char *path, size_t cap) {
 /* make_cert - a self-signed certificate with subject CN cn and subjectAltName san (NULL:
  * none), written with its key into temp files. */
 static void make_cert(struct cert_files *f, const char *cn, const char *san) {
-  EVP_PKEY *key = EVP_EC_gen("P-256");
-  X509 *x = X509_new();
-  X509V3_CTX v3;
-  X509_EXTENSION *ext;
-  FILE *out;
-  cr_assert_not_null(key);
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-                             (const unsigned char *)cn, -1, -1, 0);
-  X509_set_issuer_name(x, X509_get_subject_name(x));
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-  if (san != NULL) {
-    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
-    cr_assert_not_null(ext, "%s", san);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
+  struct test_cert c;
+  test_cert_make(&c, cn, san);
   temp_path(f->cert, sizeof(f->cert));
   temp_path(f->key, sizeof(f->key));
-  out = fopen(f->cert, "w");
-  cr_assert_not_null(out);
-  PEM_write_X509(out, x);
-  fclose(out);
-  out = fopen(f->key, "w");
-  cr_assert_not_null(out);
-  PEM_write_PrivateKey(out, key, NULL, NULL, 0, NULL, NULL);
-  fclose(out);
-  X509_free(x);
-  EVP_PKEY_free(key);
+  test_cert_write(&c, f->cert, f->key);
+  test_cert_free(&c);
 }
 
 /* cert_files_remove - unlink both files. */
