@@ -57,8 +57,8 @@ static inline uint32_t pu_le32(const char *s) {
 /* pu_fold32 - s[0..4) with bit 0x20 of every octet cleared. Folded alike, a letter
  * matches only its other case, and a digit or one of " -:" only a control octet. So
  * comparing with the fold of a word of capitals, digits, " ", "-" or ":" is exactly an
- * ASCII case-insensitive comparison when s holds no control octet (smtp_command_parse
- * refuses those first, RFC 5321 4.1.2). */
+ * ASCII case-insensitive comparison when s holds no control octet (as for parameter
+ * keywords and values, which are checked against their classes before any comparison). */
 static inline uint32_t pu_fold32(const char *s) {
   return pu_le32(s) & 0xdfdfdfdfu;
 }
@@ -104,14 +104,6 @@ static inline bool pu_ieq(const char *s, size_t n, const char *w) {
     if (w[i] == '\0' || pu_upper((unsigned char)s[i]) != pu_upper((unsigned char)w[i]))
       return false;
   return w[i] == '\0';
-}
-
-/* pu_ieqn - a[0..n) equals b[0..n), ASCII case-insensitively. */
-static inline bool pu_ieqn(const char *a, const char *b, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (pu_upper((unsigned char)a[i]) != pu_upper((unsigned char)b[i]))
-      return false;
-  return true;
 }
 
 /* pu_utf8_len - RFC 3629 4: the length of the well-formed UTF-8 sequence at s[0..n)
