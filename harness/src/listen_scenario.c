@@ -63,6 +63,7 @@ void listen_scenario_default(struct listen_scenario *s) {
   s->greeting_delay_ms = 100;
   s->reply_delay_ms = 20;
   s->split_delay_ms = 100;
+  s->quit_delay_ms = -1;
   add_offer(s, "PIPELINING", 10, "", 0);
   add_offer(s, "8BITMIME", 8, "", 0);
   add_offer(s, "SIZE", 4, "10485760", 8);
@@ -199,6 +200,8 @@ static int parse_line(struct listen_scenario *s, const char *p, const char *end,
     return parse_delay(&s->reply_delay_ms, p, end, file, line, err, errlen);
   if (IS("split-delay"))
     return parse_delay(&s->split_delay_ms, p, end, file, line, err, errlen);
+  if (IS("quit-delay"))
+    return parse_delay(&s->quit_delay_ms, p, end, file, line, err, errlen);
   if (IS("offer") || IS("no-offer")) {
     bool offer = IS("offer");
     const char *kw;

@@ -62,6 +62,7 @@ struct listen_scenario {
   long greeting_delay_ms; /* wait before the greeting (catches clients that talk first) */
   long reply_delay_ms;    /* hold every reply this long (catches unannounced pipelining) */
   long split_delay_ms;    /* pause before the last line of a multi-line reply */
+  long quit_delay_ms;     /* hold the reply to QUIT (-1: reply_delay_ms) */
   struct listen_rule rules[LISTEN_RULES_MAX];
   size_t nrules;
   struct listen_offer offers[LISTEN_OFFERS_MAX]; /* in EHLO order */

@@ -286,8 +286,9 @@ enum listen_want listen_session_feed(struct listen_session *s, const char *p, si
   return want(s);
 }
 
-/* listen_session_chunk - the greeting waits greeting_delay_ms, a reply reply_delay_ms,
- * the last line of a multi-line reply split_delay_ms more. */
+/* listen_session_chunk - the greeting waits greeting_delay_ms, a reply reply_delay_ms (the
+ * reply to QUIT quit_delay_ms when the scenario sets it), the last line of a multi-line
+ * reply split_delay_ms more. */
 bool listen_session_chunk(const struct listen_session *s, const char **p, size_t *n,
                           long *delay_ms) {
   const struct listen_scenario *sc = s->cfg.scenario;
@@ -296,7 +297,9 @@ bool listen_session_chunk(const struct listen_session *s, const char **p, size_t
   if (!s->first_sent) {
     *p = s->out.p;
     *n = s->split_at;
-    *delay_ms = s->state == LS_GREETING ? sc->greeting_delay_ms : sc->reply_delay_ms;
+    *delay_ms = s->state == LS_GREETING                        ? sc->greeting_delay_ms
+                : s->prev == LP_QUIT && sc->quit_delay_ms >= 0 ? sc->quit_delay_ms
+                                                               : sc->reply_delay_ms;
   } else {
     *p = s->out.p + s->split_at;
     *n = s->out.len - s->split_at;

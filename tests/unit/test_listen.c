@@ -372,6 +372,8 @@ Test(listen_scenario, directives_parse_and_errors_name_the_line) {
       {"\nfrobnicate\n", false, "t.scn:2: unknown directive"},
       {"offer BAD/KW\n", false, "not an EHLO keyword"},
       {"split-delay 99999999\n", false, "a delay is milliseconds"},
+      {"quit-delay 1000\n", true, NULL},
+      {"quit-delay soon\n", false, "t.scn:1: a delay is milliseconds"},
       {"reply MAIL 1 250 tab\there\n", false, "not printable ASCII"},
   };
   for (size_t i = 0; i < N(v); i++) {
@@ -383,6 +385,44 @@ Test(listen_scenario, directives_parse_and_errors_name_the_line) {
     if (v[i].err)
       cr_expect(strstr(err, v[i].err) != NULL, "vector %zu: '%s' lacks '%s'", i, err, v[i].err);
   }
+}
+
+/* pending_delay - the delay of the chunk the session would write next (-1: none). */
+static long pending_delay(const struct listen_session *s) {
+  const char *p;
+  size_t n;
+  long delay = -1;
+  return listen_session_chunk(s, &p, &n, &delay) ? delay : -1;
+}
+
+Test(listen, quit_delay_holds_only_the_reply_to_quit) {
+  char err[256];
+  const char *text = "quit-delay 900\nreply-delay 30\n";
+  cr_assert_eq(listen_scenario_parse("t.scn", text, strlen(text), &sc, err, sizeof err), 0, "%s",
+               err);
+  struct listen_session s;
+  struct listen_session_config cfg = {.scenario = &sc, .hostname = "mx.test"};
+  listen_session_init(&s, &cfg);
+  deliver(&s, NULL);
+  feed(&s, "EHLO x.example\r\n", false);
+  cr_expect_eq(pending_delay(&s), 30, "the reply to EHLO");
+  deliver(&s, NULL);
+  feed(&s, "NOOP\r\n", false);
+  cr_expect_eq(pending_delay(&s), 30, "the reply to NOOP");
+  deliver(&s, NULL);
+  feed(&s, "QUIT\r\n", false);
+  cr_expect_eq(pending_delay(&s), 900, "the reply to QUIT");
+  listen_session_free(&s);
+}
+
+Test(listen, without_quit_delay_the_reply_to_quit_waits_the_reply_delay) {
+  struct listen_session s;
+  struct listen_session_config cfg = {.scenario = &sc, .hostname = "mx.test"};
+  listen_session_init(&s, &cfg);
+  deliver(&s, NULL);
+  feed(&s, "QUIT\r\n", false);
+  cr_expect_eq(pending_delay(&s), 20);
+  listen_session_free(&s);
 }
 
 Test(listen_scenario, a_counted_rule_wins_over_an_every_time_rule) {
