@@ -59,8 +59,8 @@ struct smtp_command {
   enum smtp_verb verb;
   const char *arg; /* text after the verb and one SP (HELO/EHLO domain, VRFY, HELP, AUTH...) */
   size_t arg_len;
-  struct smtp_path path; /* MAIL FROM / RCPT TO */
-  struct smtp_param params[SMTP_PARAMS_MAX];
+  struct smtp_path path;                     /* MAIL FROM / RCPT TO */
+  struct smtp_param params[SMTP_PARAMS_MAX]; /* params[nparams..] are unspecified */
   size_t nparams;
   /* Known parameters, decoded. */
   bool has_size;
