@@ -129,13 +129,8 @@ static void gen_script_regex(struct gen_rand *r, struct gen_buf *b, unsigned fla
 static void gen_script_header(struct gen_rand *r, struct gen_buf *b, unsigned flags) {
   static const char *const names[] = {"Received", "received",       "Return-Path", "Message-ID",
                                       "Subject",  "DKIM-Signature", "Date",        "X-Token"};
-  static const char *const bad_names[] = {"Received:",
-                                          "Return Path",
-                                          "X-\x7f",
-                                          "R\xc3\xa9"
-                                          "f",
-                                          "",
-                                          "Received\t:"};
+  static const char *const bad_names[] = {"Received:", "Return Path", "X-\x7f", "R\xc3\xa9\x66",
+                                          "",          "Received\t:"};
   static const char *const bad_counts[] = {"0|1|2|3|4", "", "x", "1|", "|1", "100001", "-1", "1 2"};
   bool near = flags & GEN_NEAR_MISS;
   if (near && gen_rand_chance(r, 15)) {
