@@ -83,7 +83,7 @@ static void gen_script_regex(struct gen_rand *r, struct gen_buf *b, unsigned fla
                                      "^[a-f0-9]{32}$",
                                      "(x|y){2,50}",
                                      "[]a-z]+",
-                                     "a{1,255}"};
+                                     "a{1,150}"};
   static const char *const bad[] = {"a{1,32767}",
                                     "a{1,10000}",
                                     "(a{1,100}){1,101}",
@@ -101,7 +101,10 @@ static void gen_script_regex(struct gen_rand *r, struct gen_buf *b, unsigned fla
                                     "(((.*|)*|)*|)(((.*|)*|)*|)",
                                     "a**",
                                     "(^)*",
-                                    "a{1}{1}{1}"};
+                                    "a{1}{1}{1}",
+                                    "(a)\\1",
+                                    "a{1,182}",
+                                    "a{4097}"};
   if (!(flags & GEN_NEAR_MISS) || gen_rand_chance(r, 60)) {
     gen_buf_puts(b, GEN_PICK(r, good));
     return;

@@ -21,15 +21,22 @@ long mail_header_count(const char *msg, size_t n, const char *name);
  * than ':', at most 76 octets: it must fit a 78-octet line with ": "). */
 int mail_header_name_ok(const char *name, size_t n);
 
-/* The longest `maildir header` pattern, and the most its `{n,m}` bounds may multiply to
- * (glibc's regcomp expands bounded repetitions: a{1,32767} takes seconds and gigabytes,
- * which a script must not be able to ask for, nor the script parser's fuzz target find). */
+/* The longest `maildir header` pattern, and the most it may cost glibc's regcomp: 8 a
+ * character, bracket expression, anchor or group; a repetition {n,m} of an atom of cost c
+ * costs c * m (regcomp copies it m times) plus c / 8 * (m - n)^2 (the closures of the
+ * nested optional copies). Beyond that regcomp takes milliseconds to seconds (a{1,1000}
+ * 6 ms, a{1,32767} 5 s and then REG_ESPACE), which a script must not be able to ask for,
+ * nor the script parser's fuzz target find (an iteration compiles each pattern 3 times). */
 #define MAIL_HEADER_PATTERN_MAX 1000
-#define MAIL_HEADER_REPEAT_MAX 10000
+#define MAIL_HEADER_EXPANSION_MAX 32768
 
 /* mail_header_regcomp - compile a `maildir header` pattern: POSIX extended, ASCII case-
  * insensitive (RFC 5234 2.3: the grammars' literal strings are), no sub-matches, within the
- * limits above. 0, or -1 with the reason in err (re is then not to be freed). */
+ * limits above. Refused too: a repeated subexpression that can match the empty string
+ * (`(a|)*`, `(b*)+`, `(^){2}`, `a**`: glibc's regcomp takes exponential time over a few of
+ * them in a row), and back-references (`\1`: not in POSIX EREs; glibc's regexec takes
+ * exponential time over some, CVE-2018-20796). 0, or -1 with the reason in err (re is then
+ * not to be freed). */
 int mail_header_regcomp(regex_t *re, const char *pattern, char *err, size_t errlen);
 
 #endif
