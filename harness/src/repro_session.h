@@ -34,12 +34,22 @@ int repro_server_session(const uint8_t *data, size_t size, const struct repro_tr
                          char *why, size_t whylen);
 
 /* repro_client_session - the client engine sending one or two messages against the
- * server replies of a fuzz_client input. Invariants: every command it sends parses
- * (RFC 5321 4.1) and names the configured EHLO name, sender and recipients; it uses only
- * offered extensions and parameters; without PIPELINING one command at a time; content
- * only after 354, and it unstuffs to the message (RFC 5321 4.5.2) or, for BDAT, equals
- * it (RFC 3030); nothing after QUIT or after DONE/FAILED; results are consistent.
- * Returns 0, or -1 with the broken rule in why. */
+ * server replies of a fuzz_client input, in a configuration the input's controls choose
+ * (gen_session.h): PIPELINING/CHUNKING use, STARTTLS policy, AUTH credentials of 0..300
+ * octets each with PLAIN or LOGIN preferred, 1..200 recipients, content repeated up to
+ * 1 MiB + 1, and the client's output taken whole or 1000, 333 or 64 octets at a time
+ * (partial writes). A shadow server decodes everything the client writes. Invariants:
+ * every command parses (RFC 5321 4.1), is at most 512 octets with CRLF (4.5.3.1.4) and
+ * names the configured EHLO name, sender and recipients; only offered extensions and
+ * parameters; no MAIL in clear when TLS is required; without PIPELINING one command at a
+ * time; one AUTH exchange (RFC 4954 4), only when configured and offered: PLAIN (RFC 4616)
+ * with its initial response exactly when the line fits in 512 octets, LOGIN without one,
+ * every response the base64 of the credentials, in order, and "*" after the last 334 the
+ * exchange allows; content only after 354, and it unstuffs to the message (RFC 5321
+ * 4.5.2) or, for BDAT, equals it (RFC 3030); nothing after QUIT or after DONE/FAILED;
+ * results consistent with what was sent (no more delivered than fully sent, codes 2xx-5xx,
+ * FAILED with a message); after a TLS handshake that fails, the session is FAILED and
+ * every message failed at STARTTLS. Returns 0, or -1 with the broken rule in why. */
 int repro_client_session(const uint8_t *data, size_t size, const struct repro_trace *trace,
                          char *why, size_t whylen);
 
