@@ -1,4 +1,5 @@
-# tests/integration/lib_relay.sh - helpers for the relay tests (sourced after lib_server.sh).
+# tests/integration/lib_relay.sh - helpers for the relay tests (sourced; brings in
+# lib_assert.sh and lib_server.sh, so a relay test sources this one alone).
 #
 #   submit PORT FROM "TO1 TO2" FILE [USER PASS]   send FILE (CRLF text) with smtplib
 #   strip_trace FILE                              the message without leading trace fields
@@ -6,6 +7,9 @@
 #   wait_for 'SHELL TEXT'                         retry it (eval'd each time) for 20 s
 #   queue_empty DIR                               no message left in DIR/new
 #   scrape PORT NAME                              one metric's value from /metrics
+
+source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
+source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 
 # submit - one SMTP transaction (AUTH PLAIN when USER is given) to SUBMIT_HOST (default
 # 127.0.0.1); fails unless every recipient and the data were accepted.

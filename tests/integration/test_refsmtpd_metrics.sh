@@ -3,10 +3,8 @@
 # loopback address, Prometheus text format, served from the event loop; a non-loopback
 # address is refused at start-up. Also --drain-timeout: SIGTERM ends the daemon within the
 # deadline even when a client keeps its transaction open.
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_smtp_client.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
+source "$SMTPCHECK_SRC/tests/integration/lib_smtp_client.sh"
 work=$(test_tmpdir)
 bin=$(refsmtpd_bin)
 port=$(free_port)

@@ -3,8 +3,6 @@
 # bounce for the failed recipients only, sent with MAIL FROM:<> to the reverse-path: into
 # A's Maildir for a local sender, relayed for a remote one; never for the null
 # reverse-path. Routes come from a --routes file.
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
 work=$(test_tmpdir)
 pa=$(free_port)

@@ -3,10 +3,8 @@
 # sends to a domain A does not serve; A queues it durably and relays it to B with the
 # client engine (STARTTLS when B offers it); B's Maildir holds the message byte for byte
 # plus the trace fields. Unauthenticated clients outside --relay-from cannot relay.
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_smtp_client.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
+source "$SMTPCHECK_SRC/tests/integration/lib_smtp_client.sh"
 work=$(test_tmpdir)
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=mx.b.example \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null

@@ -2,8 +2,6 @@
 # test_relay_ipv6.sh - --relay-from with IPv6 networks: a client from ::1 relays when ::1 is
 # listed, and is refused (550 5.7.1) when only another IPv6 network is. Skipped (exit 0
 # with a note) where the host has no IPv6 loopback.
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
 if ! python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
   echo "skip: no IPv6 loopback on this host"

@@ -2,8 +2,6 @@
 # test_relay_loop.sh - RFC 5321 6.3: a message with more than 100 Received: fields is a
 # mail loop and is refused with 554 5.4.6 (RFC 3463 5.4.6 "routing loop detected"),
 # counted while the content streams in; 100 is still accepted.
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
 work=$(test_tmpdir)
 pa=$(free_port)

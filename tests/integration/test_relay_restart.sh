@@ -2,8 +2,6 @@
 # test_relay_restart.sh - the relay queue survives a crash (kill -9) and a restart: what
 # was answered 250 is delivered after restart, and a recipient the next hop already
 # accepted is never sent twice (its status is on disk before anything else happens).
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
 work=$(test_tmpdir)
 pa=$(free_port)

@@ -3,8 +3,6 @@
 # the next hop (Postfix smtp-sink -r) and a next hop that is down are retried with
 # backoff, and the message is delivered exactly once when the next hop recovers. A
 # message that outlives --queue-lifetime bounces (Action: failed, Status 4.4.7).
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
 work=$(test_tmpdir)
 pa=$(free_port)

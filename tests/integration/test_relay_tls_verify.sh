@@ -6,8 +6,6 @@
 # stays queued and is retried, A's log says why (the X509 error), the next hop gets QUIT
 # and never a MAIL, and after the queue lifetime the bounce (RFC 3464) says why. A bad
 # --relay-ca file stops refsmtpd at start-up with exit status 2.
-source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_relay.sh"
 work=$(test_tmpdir)
 bin=$(refsmtpd_bin)
