@@ -129,9 +129,8 @@ static enum smtp_verb cmd_verb_lookup(const char *v, size_t n) {
  * 0x20 or a DEL? (w - 0x20..) & ~w & 0x80.. is non-zero exactly when some octet is below
  * 0x20; the same test on w ^ 0x7f.. finds a DEL (a zero octet there). */
 static bool cmd_control_word(uint64_t w) {
-  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-  uint64_t del = w ^ (ones * 0x7f);
-  return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs;
+  return (((w - PU_SWAR_ONES * 0x20) & ~w & PU_SWAR_HIGHS) |
+          pu_swar_zero(w ^ (PU_SWAR_ONES * 0x7f))) != 0;
 }
 
 /* cmd_has_control - any octet below 0x20 or 0x7f (DEL) in s[0..n)? Eight octets at a

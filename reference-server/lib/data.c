@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "parse_util.h"
 #include "smtp/line.h"
 
 /* Where the unstuffer is (the zero state is the start of the message, which counts as
@@ -52,15 +53,6 @@ static void unstuff_bare_cr(struct smtp_unstuffer *u, char *out, size_t *o) {
   unstuff_emit(u, '\r', out, o);
 }
 
-/* Word-at-a-time (SWAR) constants: one octet repeated, and the high bit of each octet. */
-#define SWAR_ONES ((uint64_t)0x0101010101010101u)
-#define SWAR_HIGHS ((uint64_t)0x8080808080808080u)
-
-/* swar_zero - nonzero exactly when some octet of w is zero (exact as a yes/no test). */
-static inline uint64_t swar_zero(uint64_t w) {
-  return (w - SWAR_ONES) & ~w & SWAR_HIGHS;
-}
-
 /* unstuff_run - the fast path inside a line: copy octets up to the next CR or LF at
  * once, eight at a time while no CR or LF is among them (loaded with memcpy, so no
  * alignment or aliasing assumption and never past in[len)). Returns how many were
@@ -71,9 +63,9 @@ static size_t unstuff_run(struct smtp_unstuffer *u, const char *in, size_t len, 
   while (len - n >= 8) {
     uint64_t w;
     memcpy(&w, in + n, 8);
-    if (swar_zero(w ^ (SWAR_ONES * '\r')) | swar_zero(w ^ (SWAR_ONES * '\n')))
+    if (pu_swar_zero(w ^ (PU_SWAR_ONES * '\r')) | pu_swar_zero(w ^ (PU_SWAR_ONES * '\n')))
       break;
-    nul |= swar_zero(w);
+    nul |= pu_swar_zero(w);
     high |= w;
     memcpy(out + n, &w, 8);
     n += 8;
@@ -87,7 +79,7 @@ static size_t unstuff_run(struct smtp_unstuffer *u, const char *in, size_t len, 
   }
   if (nul)
     u->defects |= SMTP_DATA_NUL;
-  if (high & SWAR_HIGHS)
+  if (high & PU_SWAR_HIGHS)
     u->defects |= SMTP_DATA_8BIT;
   u->total += n;
   u->line_len += n;

@@ -77,6 +77,15 @@ static inline bool pu_ieq_word(const char *s, size_t n, const char *w) {
   return true;
 }
 
+/* Word-at-a-time (SWAR) constants: one octet repeated, and the high bit of each octet. */
+#define PU_SWAR_ONES ((uint64_t)0x0101010101010101u)
+#define PU_SWAR_HIGHS ((uint64_t)0x8080808080808080u)
+
+/* pu_swar_zero - nonzero exactly when some octet of w is zero (exact as a yes/no test). */
+static inline uint64_t pu_swar_zero(uint64_t w) {
+  return (w - PU_SWAR_ONES) & ~w & PU_SWAR_HIGHS;
+}
+
 /* pu_digit - RFC 5234 DIGIT. */
 static inline bool pu_digit(unsigned char c) {
   return c >= '0' && c <= '9';
