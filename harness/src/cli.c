@@ -1,6 +1,7 @@
 /* cli.c - the command-line pieces every subcommand parses the same way. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,14 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name, bo
     return NULL;
   }
   return argv[++*i];
+}
+
+/* cli_count - a decimal count: no empty value, no trailing text, no overflow. */
+long cli_count(const char *v, long max) {
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  return end != v && !*end && errno == 0 && n >= 1 && n <= max ? n : -1;
 }
 
 /* cli_seconds - a positive decimal number of seconds, rounded to milliseconds. */

@@ -20,6 +20,9 @@ int cli_usage_error(const struct cli *c, const char *fmt, ...)
  * VALUE is missing at the end of argv. */
 const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing);
 
+/* cli_count - a decimal whole number from 1 to max (max < LONG_MAX), or -1. */
+long cli_count(const char *v, long max);
+
 /* cli_seconds - "N" or "N.N" seconds in (0, max_s] as milliseconds (at least 1), or -1. */
 long cli_seconds(const char *v, double max_s);
 

@@ -45,14 +45,6 @@ struct listen_args {
   bool verbose;
 };
 
-/* count_arg - a decimal count from 1 to max, or -1. */
-static long count_arg(const char *v, long max) {
-  char *end;
-  errno = 0;
-  long n = strtol(v, &end, 10);
-  return *v && !*end && errno == 0 && n >= 1 && n <= max ? n : -1;
-}
-
 /* parse_args - fill a from argv; EXIT_OK, CLI_HELP or EXIT_USAGE (after saying why). */
 static int parse_args(int argc, char **argv, struct listen_args *a) {
   a->addr = "127.0.0.1:2525";
@@ -92,10 +84,10 @@ static int parse_args(int argc, char **argv, struct listen_args *a) {
         return cli_usage_error(&cli, "--format must be text, tap, junit or json, not '%s'", v);
       a->format = v;
     } else if (OPT("--sessions")) {
-      if ((a->sessions = count_arg(v, 1000000)) < 0)
+      if ((a->sessions = cli_count(v, 1000000)) < 0)
         return cli_usage_error(&cli, "--sessions needs a number from 1 to 1000000, not '%s'", v);
     } else if (OPT("--parallel")) {
-      if ((a->parallel = count_arg(v, LISTEN_PARALLEL_MAX)) < 0)
+      if ((a->parallel = cli_count(v, LISTEN_PARALLEL_MAX)) < 0)
         return cli_usage_error(&cli, "--parallel needs a number from 1 to %d, not '%s'",
                                LISTEN_PARALLEL_MAX, v);
     } else if (OPT("--session-timeout") || OPT("--idle-timeout") || OPT("--wait")) {

@@ -62,9 +62,8 @@ static int parse_args(int argc, char **argv, struct repro_args *a) {
     } else if (OPT("--net")) {
       a->net = v;
     } else if (OPT("--quiet")) {
-      char *end;
-      long ms = strtol(v, &end, 10);
-      if (end == v || *end || ms < 1 || ms > QUIET_MS_MAX)
+      long ms = cli_count(v, QUIET_MS_MAX);
+      if (ms < 0)
         return cli_usage_error(&cli, "--quiet wants 1..%d ms, not '%s'", QUIET_MS_MAX, v);
       a->quiet_ms = (int)ms;
     } else if (missing) {

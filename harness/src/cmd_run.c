@@ -94,9 +94,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
         return cli_usage_error(&cli, "too many --only/--skip globs (%s)", "64 at most");
       (only ? a->only : a->skip)[(*n)++] = (char *)v;
     } else if (OPT("--jobs")) {
-      char *end;
-      long j = strtol(v, &end, 10);
-      if (*end || j < 1 || j > 256)
+      long j = cli_count(v, 256);
+      if (j < 0)
         return cli_usage_error(&cli, "--jobs needs a number from 1 to 256, not '%s'", v);
       a->cfg.jobs = (int)j;
     } else if (OPT("--timeout")) {

@@ -60,15 +60,6 @@ static char *strip_brackets(char *s) {
   return s;
 }
 
-/* parse_count - a whole number in [1, max]; -1 if not. */
-static long parse_count(const char *s, long max) {
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (end == s || *end || v < 1 || v > max)
-    return -1;
-  return v;
-}
-
 /* Long options; the values >= 256 have no short form. */
 enum {
   OPT_SERVER = 256,
@@ -183,7 +174,7 @@ static int apply_option(struct send_args *a, int opt, char *val) {
     break;
   }
   case OPT_COUNT: {
-    long n = parse_count(val, COUNT_MAX);
+    long n = cli_count(val, COUNT_MAX);
     if (n < 0)
       return cli_usage_error(&cli, "--count takes a number from 1 to %d, not '%s'", COUNT_MAX, val);
     a->o.count = (size_t)n;
