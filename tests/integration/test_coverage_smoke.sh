@@ -4,8 +4,7 @@
 # in all, replays seeds + corpus, and prints a line per reference-server/lib file and a
 # total with line and branch percentages. Figures only: no coverage threshold here.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=$(test_tmpdir)
 cd "$SMTPCHECK_SRC"
 
 command -v clang >/dev/null || fail "clang is needed for the fuzz and coverage presets"
