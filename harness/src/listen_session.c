@@ -42,7 +42,8 @@ void listen_reply(struct listen_session *s, int code, const char *text) {
   sbuf_consume(&s->out, s->out.len);
   sbuf_append(&s->out, buf, (size_t)n);
   s->split_at = s->out.len;
-  for (size_t i = s->out.len - 2; i > 0; i--)
+  /* Bounded below: out is empty when the append above ran out of memory. */
+  for (size_t i = s->out.len > 2 ? s->out.len - 2 : 0; i > 0; i--)
     if (s->out.p[i - 1] == '\n') {
       s->split_at = i;
       break;
