@@ -2,8 +2,7 @@
 # test_fuzz_gen.sh - `smtpcheck gen`: same seed same files, every target, usage errors,
 # and every generated input runs through its fuzz target without breaking an invariant.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=$(test_tmpdir)
 bin="$SMTPCHECK_BIN"
 
 targets=$(sed -n 's/^set(SMTPCHECK_FUZZ_TARGETS \(.*\)$/\1/p' "$SMTPCHECK_SRC/targets/CMakeLists.txt")

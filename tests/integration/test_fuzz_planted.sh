@@ -5,8 +5,7 @@
 # the printed replay command reproduces it, and the file is harmless without the plant.
 # Builds the fuzz preset's fuzz_command (and asan's) when missing: allow a few minutes.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=$(test_tmpdir)
 cd "$SMTPCHECK_SRC"
 
 command -v clang >/dev/null || fail "clang is needed for the fuzz preset"

@@ -2,8 +2,7 @@
 # test_repro_local.sh - `smtpcheck repro`: transcripts of session files, target guessing,
 # a broken invariant and a crash (sanitizer report) shown and turned into exit status 1.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=$(test_tmpdir)
 bin="$SMTPCHECK_BIN"
 
 # A server session: controls, then a conversation with a pipelined STARTTLS injection.

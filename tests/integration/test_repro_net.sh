@@ -3,8 +3,7 @@
 # a live refsmtpd on loopback, transcript printed, STARTTLS handled as fuzz_server does.
 source "$SMTPCHECK_SRC/tests/integration/lib_assert.sh"
 source "$SMTPCHECK_SRC/tests/integration/lib_server.sh"
-work=$(mktemp -d)
-trap 'stop_refsmtpd >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+work=$(test_tmpdir)
 bin="$SMTPCHECK_BIN"
 
 [ -x "$bin/refsmtpd" ] || fail "no refsmtpd in $bin"
