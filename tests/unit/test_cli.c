@@ -34,3 +34,15 @@ Test(cli, reads_seconds_as_milliseconds_within_bounds) {
   cr_assert_eq(cli_seconds("5s", 3600), -1);
   cr_assert_eq(cli_seconds("nan", 3600), -1);
 }
+
+Test(cli, reads_a_count_from_one_to_the_maximum_and_refuses_the_rest) {
+  cr_expect_eq(cli_count("1", 256), 1);
+  cr_expect_eq(cli_count("256", 256), 256);
+  cr_expect_eq(cli_count("257", 256), -1);
+  cr_expect_eq(cli_count("0", 256), -1);
+  cr_expect_eq(cli_count("", 256), -1);
+  cr_expect_eq(cli_count("x", 256), -1);
+  cr_expect_eq(cli_count("12x", 256), -1);
+  cr_expect_eq(cli_count("-3", 256), -1);
+  cr_expect_eq(cli_count("99999999999999999999999", 256), -1);
+}
