@@ -341,6 +341,9 @@ void smtp_client_eof(struct smtp_client *c) {
   if (c->state == SMTP_CLIENT_STARTTLS)
     step = SMTP_STEP_STARTTLS;
   smtpc_fail_remaining(c, step, 0);
+  /* As after a 421: no more content. The message being streamed has failed (and cur is
+   * past the last message now, so a refill would read beyond them). */
+  c->stream = SMTPC_STREAM_NONE;
   c->state = SMTP_CLIENT_FAILED;
 }
 
